@@ -1,0 +1,51 @@
+package main
+
+import "strings"
+
+// version and commit are set at build time by scripts/build-static.sh.
+var version, commit = "dev", ""
+
+func versionLine() string {
+	c := commit
+	if c == "" {
+		c = "unknown"
+	}
+	return "tinit " + version + " (commit " + c + ")"
+}
+
+func usage() string {
+	var b strings.Builder
+	b.WriteString(`Usage: tinit [OPTIONS] [--] COMMAND [ARG...]
+
+Runs COMMAND as pid 1 or as a child subreaper, reaps every orphan, forwards
+signals, and exits with COMMAND's status once its stdout and stderr have
+reached end of file: no output is lost when the namespace goes away.
+
+Options:
+`)
+	for _, o := range options {
+		name := o.long
+		if o.short != 0 {
+			name = "-" + string(o.short) + ", " + name
+		} else {
+			name = "    " + name
+		}
+		help := o.help
+		if o.takesValue {
+			arg, rest, _ := strings.Cut(help, ": ")
+			name += " " + arg
+			help = rest
+		}
+		b.WriteString("  " + name + strings.Repeat(" ", max(1, 29-len(name))) + help + "\n")
+	}
+	b.WriteString(`
+Every option can also come from the environment as TINIT_<NAME>, where NAME is
+SUBREAPER, PGROUP, PDEATHSIG, REMAP_EXIT, VERBOSITY, WARN_ON_REAP, KILL_AFTER,
+GRACE, NO_DRAIN, STDOUT_FILE, STDERR_FILE or REPORT. Options win.
+
+Exit status: COMMAND's exit code, or 128+N if a signal N killed it;
+126 if COMMAND cannot be executed, 127 if it is not found,
+125 for a usage error or a failure of tinit's own.
+`)
+	return b.String()
+}

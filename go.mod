@@ -1,0 +1,5 @@
+module tinit
+
+go 1.26
+
+require golang.org/x/sys v0.50.0

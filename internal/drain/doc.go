@@ -1,0 +1,9 @@
+// Package drain owns the child's output: the stdout and stderr pipes tinit
+// hands to the child, the forwarding of every byte to tinit's own stdout and
+// stderr (and to copy files), knowing when both pipes reach end of file, and
+// finding and ending the leaked processes that keep a pipe open (via procfs).
+//
+// A pipe reaches end of file only when every process holding its write end has
+// closed it or died, so "both pipes at EOF" is the kernel's own proof that no
+// output is still on its way. That is the condition tinit exits on.
+package drain

@@ -1,0 +1,189 @@
+package drain
+
+import (
+	"errors"
+	"runtime"
+
+	"golang.org/x/sys/unix"
+)
+
+// spliceChunk is the most one splice or tee asks for: the size of the pipe.
+const spliceChunk = pipeSize
+
+// copyBufSize is the buffer of the read/write fallback, used only where
+// splice cannot go (a terminal, an O_APPEND file, a broken output).
+const copyBufSize = 64 << 10
+
+// errNoSplice says an end refused splice or tee; the stream falls back to
+// read and write for good.
+var errNoSplice = errors.New("splice not possible")
+
+// forward moves the stream's bytes until end of file: every process that held
+// the write end has closed it or died.
+func (s *Stream) forward() {
+	// Locked for good: the thread keeps SIGPIPE blocked and dies with this
+	// goroutine, taking any SIGPIPE of ours still pending with it.
+	runtime.LockOSThread()
+	blockSigpipe()
+	defer s.close()
+
+	fast := true
+	var buf []byte
+	for {
+		var eof bool
+		var err error
+		if fast {
+			eof, err = s.spliceOnce()
+			if errors.Is(err, errNoSplice) {
+				fast = false
+				continue
+			}
+		} else {
+			if buf == nil {
+				buf = make([]byte, copyBufSize)
+			}
+			eof, err = s.copyOnce(buf)
+		}
+		if err != nil {
+			s.log("reading the child's " + s.Name + ": " + err.Error())
+			return
+		}
+		if eof {
+			return
+		}
+	}
+}
+
+// spliceOnce moves one chunk without copying it through user memory.
+func (s *Stream) spliceOnce() (eof bool, err error) {
+	switch {
+	case s.outBroken && s.copy == nil:
+		return false, errNoSplice
+	case s.copy != nil && s.copy.noSplice, !s.outBroken && !s.outSplice:
+		return false, errNoSplice
+	case s.outBroken:
+		n, err := spliceTo(s.r, s.copy.fd(), spliceChunk)
+		if err != nil {
+			return false, s.copyFailed(err)
+		}
+		return n == 0, nil
+	case s.copy == nil:
+		n, err := spliceTo(s.r, s.Out, spliceChunk)
+		if err == unix.EINVAL {
+			return false, errNoSplice
+		}
+		if err != nil {
+			s.outFailed(err)
+			return false, nil
+		}
+		return n == 0, nil
+	default:
+		// tee duplicates into tinit's output without consuming; the splice
+		// into the copy file then consumes exactly those bytes.
+		n, err := teeTo(s.r, s.Out, spliceChunk)
+		if err == unix.EINVAL {
+			return false, errNoSplice
+		}
+		if err != nil {
+			s.outFailed(err)
+			return false, nil
+		}
+		if n == 0 {
+			return true, nil
+		}
+		for n > 0 {
+			m, err := spliceTo(s.r, s.copy.fd(), n)
+			if err != nil {
+				if err := s.copyFailed(err); err != nil {
+					return false, err
+				}
+				return false, s.discard(n)
+			}
+			n -= m
+		}
+		return false, nil
+	}
+}
+
+// copyOnce is the read/write fallback.
+func (s *Stream) copyOnce(buf []byte) (eof bool, err error) {
+	n, err := unix.Read(s.r, buf)
+	if err == unix.EINTR {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if n == 0 {
+		return true, nil
+	}
+	if !s.outBroken {
+		if err := writeAll(s.Out, buf[:n]); err != nil {
+			s.outFailed(err)
+		}
+	}
+	if s.copy != nil {
+		if err := writeAll(s.copy.fd(), buf[:n]); err != nil {
+			return false, s.copyFailed(err)
+		}
+	}
+	return false, nil
+}
+
+func (s *Stream) outFailed(err error) {
+	if err == unix.EPIPE {
+		dropPendingSigpipe()
+	}
+	s.outputBroken(err)
+}
+
+// copyFailed gives up the copy file (disk full, say) but never the stream.
+func (s *Stream) copyFailed(err error) error {
+	s.log("writing the " + s.Name + " copy to " + s.copy.path + ": " + err.Error() + "; copy stopped")
+	s.copy = nil
+	return nil
+}
+
+// discard reads and drops n bytes already teed to the output.
+func (s *Stream) discard(n int) error {
+	buf := make([]byte, min(n, copyBufSize))
+	for n > 0 {
+		m, err := unix.Read(s.r, buf[:min(n, len(buf))])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || m == 0 {
+			return err
+		}
+		n -= m
+	}
+	return nil
+}
+
+func spliceTo(in, out, n int) (int, error) {
+	for {
+		m, err := unix.Splice(in, nil, out, nil, n, unix.SPLICE_F_MOVE)
+		switch err {
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			waitWritable(out)
+			continue
+		}
+		return int(m), err
+	}
+}
+
+func teeTo(in, out, n int) (int, error) {
+	for {
+		m, err := unix.Tee(in, out, n, 0)
+		switch err {
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			waitWritable(out)
+			continue
+		}
+		return int(m), err
+	}
+}

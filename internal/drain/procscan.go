@@ -1,0 +1,197 @@
+package drain
+
+import (
+	"errors"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Proc is what one look at /proc/PID told about a process.
+type Proc struct {
+	PID, PPID int
+	State     string
+	Comm      string
+	Cmdline   []string
+	Starttime uint64           // clock ticks after boot: with PID, names the process uniquely
+	Writes    map[uint64][]int // pipe inode -> fds open for writing
+	Reads     map[uint64][]int // pipe inode -> fds open for reading
+}
+
+// Snapshot is one scan of /proc.
+type Snapshot struct {
+	Self  int
+	Procs map[int]*Proc
+}
+
+// ErrNoProc says /proc cannot tell tinit about its own processes: not
+// mounted, unreadable, or mounted for another pid namespace (`unshare --pid
+// --fork` without --mount-proc), where its pids would name other processes.
+var ErrNoProc = errors.New("/proc does not show this pid namespace")
+
+// procRoot is where Scan looks; tests of the scanner point it elsewhere.
+var procRoot = "/proc"
+
+// Scan reads every process in /proc; withFds also reads their pipe fds,
+// which costs a readlink per fd. Processes that vanish or deny access midway
+// are skipped or kept without fds: a scan never fails for one process.
+func Scan(withFds bool) (*Snapshot, error) {
+	self := os.Getpid()
+	if link, err := os.Readlink(procRoot + "/self"); err != nil || link != strconv.Itoa(self) {
+		return nil, ErrNoProc
+	}
+	entries, err := os.ReadDir(procRoot)
+	if err != nil {
+		return nil, ErrNoProc
+	}
+	snap := &Snapshot{Self: self, Procs: make(map[int]*Proc, len(entries))}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		p, ok := readProc(pid, true)
+		if !ok {
+			continue
+		}
+		if withFds {
+			p.Writes, p.Reads = pipeFds(pid)
+		}
+		snap.Procs[pid] = p
+	}
+	return snap, nil
+}
+
+// readProc reads /proc/PID/stat and, if asked, cmdline. The command name in stat may
+// hold spaces and parentheses, so the other fields count from the last ')'.
+func readProc(pid int, withCmdline bool) (*Proc, bool) {
+	dir := procRoot + "/" + strconv.Itoa(pid)
+	b, err := os.ReadFile(dir + "/stat")
+	if err != nil {
+		return nil, false
+	}
+	s := string(b)
+	open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+	if open < 0 || end < open {
+		return nil, false
+	}
+	f := strings.Fields(s[end+1:])
+	if len(f) < 20 {
+		return nil, false
+	}
+	p := &Proc{PID: pid, Comm: s[open+1 : end], State: f[0]}
+	p.PPID, _ = strconv.Atoi(f[1])
+	p.Starttime, _ = strconv.ParseUint(f[19], 10, 64)
+	if !withCmdline {
+		return p, true
+	}
+	if c, err := os.ReadFile(dir + "/cmdline"); err == nil && len(c) > 0 {
+		p.Cmdline = strings.Split(strings.TrimSuffix(string(c), "\x00"), "\x00")
+	}
+	return p, true
+}
+
+// pipeFds sorts a process's pipe fds by direction. Both ends of a pipe are
+// the same inode; the flags line of fdinfo gives the access mode.
+func pipeFds(pid int) (writes, reads map[uint64][]int) {
+	dir := procRoot + "/" + strconv.Itoa(pid)
+	ents, err := os.ReadDir(dir + "/fd")
+	if err != nil {
+		return nil, nil
+	}
+	for _, e := range ents {
+		fd, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		link, err := os.Readlink(dir + "/fd/" + e.Name())
+		if err != nil || !strings.HasPrefix(link, "pipe:[") {
+			continue
+		}
+		ino, err := strconv.ParseUint(strings.TrimSuffix(link[len("pipe:["):], "]"), 10, 64)
+		if err != nil {
+			continue
+		}
+		flags, ok := fdFlags(dir + "/fdinfo/" + e.Name())
+		if !ok {
+			continue
+		}
+		switch flags & unix.O_ACCMODE {
+		case unix.O_WRONLY:
+			writes = addFd(writes, ino, fd)
+		case unix.O_RDONLY:
+			reads = addFd(reads, ino, fd)
+		default: // O_RDWR: a FIFO opened both ways reads and writes
+			writes = addFd(writes, ino, fd)
+			reads = addFd(reads, ino, fd)
+		}
+	}
+	return writes, reads
+}
+
+// fdFlags reads the octal "flags:" line of an fdinfo file.
+func fdFlags(path string) (uint64, bool) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "flags:"); ok {
+			n, err := strconv.ParseUint(strings.TrimSpace(v), 8, 64)
+			return n, err == nil
+		}
+	}
+	return 0, false
+}
+
+func addFd(m map[uint64][]int, ino uint64, fd int) map[uint64][]int {
+	if m == nil {
+		m = map[uint64][]int{}
+	}
+	m[ino] = append(m[ino], fd)
+	return m
+}
+
+// Descendants are the processes below pid, children before grandchildren.
+func (s *Snapshot) Descendants(pid int) []*Proc {
+	children := s.children()
+	var out []*Proc
+	queue := []int{pid}
+	for len(queue) > 0 {
+		for _, c := range children[queue[0]] {
+			out = append(out, c)
+			queue = append(queue, c.PID)
+		}
+		queue = queue[1:]
+	}
+	return out
+}
+
+func (s *Snapshot) children() map[int][]*Proc {
+	m := map[int][]*Proc{}
+	for _, p := range s.Procs {
+		if p.PID != p.PPID {
+			m[p.PPID] = append(m[p.PPID], p)
+		}
+	}
+	for _, c := range m {
+		sortByPID(c)
+	}
+	return m
+}
+
+func (s *Snapshot) isDescendant(pid, of int) bool {
+	for seen := 0; seen < len(s.Procs); seen++ {
+		p, ok := s.Procs[pid]
+		if !ok || p.PPID == 0 {
+			return false
+		}
+		if p.PPID == of {
+			return true
+		}
+		pid = p.PPID
+	}
+	return false
+}

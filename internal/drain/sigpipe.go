@@ -1,0 +1,88 @@
+package drain
+
+import (
+	"errors"
+	"runtime"
+	"strings"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// tinit forwards SIGPIPE sent to it, so the SIGPIPE the kernel raises when
+// tinit's own write hits a closed pipe must never reach the signal loop. A
+// write made with SIGPIPE blocked on its thread gets EPIPE and leaves the
+// signal pending on that thread only, where it is taken back with
+// rt_sigtimedwait.
+
+func sigpipeSet() *unix.Sigset_t {
+	var set unix.Sigset_t
+	bitsPer := uint(unsafe.Sizeof(set.Val[0]) * 8)
+	n := uint(unix.SIGPIPE) - 1
+	set.Val[n/bitsPer] |= 1 << (n % bitsPer)
+	return &set
+}
+
+// blockSigpipe blocks SIGPIPE on the calling thread, which the caller has
+// locked. The forwarders lock for good, so their threads die with them.
+func blockSigpipe() {
+	_ = unix.PthreadSigmask(unix.SIG_BLOCK, sigpipeSet(), nil)
+}
+
+// dropPendingSigpipe takes back the SIGPIPE our own EPIPE left pending on
+// this thread.
+func dropPendingSigpipe() {
+	ts := unix.Timespec{}
+	_, _, _ = unix.Syscall6(unix.SYS_RT_SIGTIMEDWAIT, uintptr(unsafe.Pointer(sigpipeSet())), 0,
+		uintptr(unsafe.Pointer(&ts)), kernelSigsetSize(), 0, 0)
+}
+
+// kernelSigsetSize is the kernel's sigset_t size (_NSIG/8), which is smaller
+// than the C library's: MIPS has 128 signals, everyone else 64.
+func kernelSigsetSize() uintptr {
+	if strings.HasPrefix(runtime.GOARCH, "mips") {
+		return 16
+	}
+	return 8
+}
+
+// WriteQuiet writes all of b to fd without raising a SIGPIPE that tinit
+// would forward. tinit's log lines go through it.
+func WriteQuiet(fd int, b []byte) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var old unix.Sigset_t
+	if err := unix.PthreadSigmask(unix.SIG_BLOCK, sigpipeSet(), &old); err != nil {
+		return err
+	}
+	defer unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
+	err := writeAll(fd, b)
+	if errors.Is(err, unix.EPIPE) {
+		dropPendingSigpipe()
+	}
+	return err
+}
+
+func writeAll(fd int, b []byte) error {
+	for len(b) > 0 {
+		n, err := unix.Write(fd, b)
+		if err == unix.EINTR || err == unix.EAGAIN {
+			if err == unix.EAGAIN {
+				waitWritable(fd)
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// waitWritable copes with an output fd someone else set O_NONBLOCK on (the
+// flag lives on the shared open file, not on tinit's fd).
+func waitWritable(fd int) {
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}
+	_, _ = unix.Poll(fds, -1)
+}

@@ -1,0 +1,123 @@
+package drain
+
+import (
+	"errors"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// pipeSize is what tinit asks for its pipes: larger than the default 64 KiB,
+// so one splice moves more per system call, and at most the unprivileged
+// limit, so it needs no privilege. The pages are the kernel's, not tinit's RSS.
+const pipeSize = 1 << 20
+
+// Stream is one of the child's two output streams as tinit carries it.
+type Stream struct {
+	Name  string // "stdout" or "stderr"
+	Out   int    // tinit's own fd that the bytes go to
+	Inode uint64 // the pipe's inode: /proc shows the pipe as pipe:[Inode]
+
+	r, w        int // the pipe; -1 where the stream passes through
+	copy        *copyFile
+	passthrough bool
+	outSplice   bool // Out takes splice and tee: a pipe or a socket
+	outBroken   bool
+	log         func(string)
+}
+
+// Passthrough tells whether the child writes to tinit's own fd directly
+// (a terminal, or --no-drain), so there is nothing to drain.
+func (s *Stream) Passthrough() bool { return s.passthrough }
+
+func newStream(name string, out int, passthrough bool, copyPath string, log func(string)) (*Stream, error) {
+	s := &Stream{Name: name, Out: out, r: -1, w: -1, passthrough: passthrough, log: log}
+	if passthrough {
+		return s, nil
+	}
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+		return nil, errors.New(name + " pipe: " + err.Error())
+	}
+	s.r, s.w = p[0], p[1]
+	s.outSplice = spliceable(out)
+	_, _ = unix.FcntlInt(uintptr(s.r), unix.F_SETPIPE_SZ, pipeSize)
+	var st unix.Stat_t
+	if err := unix.Fstat(s.r, &st); err != nil {
+		s.close()
+		return nil, errors.New(name + " pipe: " + err.Error())
+	}
+	s.Inode = st.Ino
+	if copyPath != "" {
+		c, err := openCopyFile(copyPath)
+		if err != nil {
+			s.close()
+			return nil, err
+		}
+		s.copy = c
+	}
+	return s, nil
+}
+
+// childFd is the fd the child gets as this stream.
+func (s *Stream) childFd() int {
+	if s.passthrough {
+		return s.Out
+	}
+	return s.w
+}
+
+func (s *Stream) closeWriteEnd() {
+	if s.w >= 0 {
+		_ = unix.Close(s.w)
+		s.w = -1
+	}
+}
+
+func (s *Stream) close() {
+	s.closeWriteEnd()
+	if s.r >= 0 {
+		_ = unix.Close(s.r)
+		s.r = -1
+	}
+	if s.copy != nil {
+		_ = s.copy.f.Close()
+	}
+}
+
+// spliceable tells whether fd may be spliced to. Only a pipe or a socket:
+// a splice into a file reads the shared file offset before it blocks for
+// input and writes it back after, undoing every write another holder of
+// the same open file made meanwhile (`tinit CMD >log 2>&1` has two).
+func spliceable(fd int) bool {
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) != nil {
+		return false
+	}
+	t := st.Mode & unix.S_IFMT
+	return t == unix.S_IFIFO || t == unix.S_IFSOCK
+}
+
+func isTerminal(fd int) bool {
+	_, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	return err == nil
+}
+
+// outputBroken records, once, that tinit's own output is gone; draining goes
+// on so the child is never blocked.
+func (s *Stream) outputBroken(err error) {
+	if !s.outBroken {
+		s.outBroken = true
+		s.log("cannot write to " + s.outName() + " (" + err.Error() + "); still draining the child's " + s.Name)
+	}
+}
+
+func (s *Stream) outName() string {
+	if s.Out == 1 {
+		return "stdout"
+	}
+	if s.Out == 2 {
+		return "stderr"
+	}
+	return "fd " + strconv.Itoa(s.Out)
+}

@@ -1,0 +1,30 @@
+package subreaper
+
+import (
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"tinit/internal/drain"
+)
+
+// Config is one run of tinit, as the command line and environment set it.
+type Config struct {
+	Argv       []string    // the command and its arguments
+	Pgroup     bool        // -g: forward signals to the child's process group
+	Pdeathsig  unix.Signal // -p: tinit's own parent-death signal; 0 for none
+	RemapExit  [256]bool   // -e: these exit codes count as 0
+	Verbosity  int         // -v
+	WarnOnReap bool        // -w
+	KillAfter  time.Duration
+	Grace      time.Duration
+	Drain      drain.Options
+	Report     string // --report PATH
+}
+
+// Exit statuses of tinit's own, beside the child's.
+const (
+	ExitNotFound  = 127 // the command does not exist
+	ExitCannotRun = 126 // it exists but cannot be executed
+	ExitFailure   = 125 // tinit's own failure or a usage error
+)

@@ -1,0 +1,130 @@
+package subreaper
+
+import (
+	"strconv"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"tinit/internal/drain"
+)
+
+// endHolders is one round of ending the processes that keep the output pipes
+// open after the grace period.
+func (r *run) endHolders(now time.Time) {
+	snap, err := drain.Scan(true)
+	if err != nil {
+		r.sayNoProc(err)
+		r.endRest(now)
+		r.giveUpIfUnseen(now, !r.children)
+		return
+	}
+	hs := snap.Holders(r.d.Inodes())
+	if fresh := r.ender.NewHolders(hs); len(fresh) > 0 {
+		r.reportHolders(snap, fresh, now)
+	}
+	r.ender.Round(now, hs)
+	r.giveUpIfUnseen(now, len(hs) == 0)
+}
+
+// reportHolders prints, before anything is signalled, what holds the output.
+// Later rounds only add what appeared since; a fork loop gets a count.
+func (r *run) reportHolders(snap *drain.Snapshot, fresh []*drain.Holder, now time.Time) {
+	if r.reported && len(fresh) > 8 {
+		r.l.Error(itoa(len(fresh)), " more processes now hold the output; ending them too")
+		return
+	}
+	if !r.reported {
+		r.l.Error("the main child exited ", now.Sub(r.mainAt).Round(time.Millisecond).String(), " ago, but ",
+			plural(len(fresh), "process is", "processes are"), " still holding its output; ending ",
+			plural2(len(fresh), "it", "them"), ":")
+	} else {
+		r.l.Error(plural(len(fresh), "process is", "processes are"), " now holding the output; ending ",
+			plural2(len(fresh), "it", "them"), ":")
+	}
+	r.reported = true
+	for _, line := range snap.RenderTree(fresh) {
+		r.l.write("  " + line)
+	}
+}
+
+// giveUpIfUnseen ends the wait for a pipe that stays open while no process
+// that could hold it can be found (it went to another pid namespace, say):
+// after --kill-after of that, waiting longer would only hang the caller.
+func (r *run) giveUpIfUnseen(now time.Time, unseen bool) {
+	if !unseen {
+		r.unseenSince = time.Time{}
+		return
+	}
+	if r.unseenSince.IsZero() {
+		r.unseenSince = now
+		return
+	}
+	if now.Sub(r.unseenSince) >= r.cfg.KillAfter {
+		r.l.Error("the output is still open, but no process that holds it can be found; not waiting for it any longer")
+		r.drained, r.drainedAt = true, now
+	}
+}
+
+// endRest ends the descendants left once the output is complete (or, without
+// /proc, every descendant): SIGTERM, and SIGKILL after --kill-after.
+func (r *run) endRest(now time.Time) {
+	sig := unix.SIGTERM
+	switch {
+	case !r.restStarted:
+		r.restStarted, r.restDeadline = true, now.Add(r.cfg.KillAfter)
+		r.l.Info("ending the processes that are left")
+	case now.Before(r.restDeadline):
+		return
+	default:
+		sig = unix.SIGKILL
+	}
+	r.signalDescendants(sig)
+}
+
+func (r *run) signalDescendants(sig unix.Signal) {
+	snap, err := drain.Scan(false)
+	if err == nil {
+		for _, p := range snap.Descendants(snap.Self) {
+			_ = drain.Signal(p, sig)
+			_ = drain.Signal(p, unix.SIGCONT)
+		}
+		return
+	}
+	r.sayNoProc(err)
+	// Without /proc, pid 1 can still name everything in its namespace;
+	// a subreaper can only name the main child's process group.
+	target := -r.mainPID
+	if r.pid1 {
+		target = -1
+	}
+	_ = unix.Kill(target, sig)
+	_ = unix.Kill(target, unix.SIGCONT)
+}
+
+func (r *run) sayNoProc(err error) {
+	if !r.noProcSaid {
+		r.noProcSaid = true
+		who := "the main child's process group"
+		if r.pid1 {
+			who = "every other process in this pid namespace"
+		}
+		r.l.Error("cannot see which processes hold the output (", err.Error(), "); ending ", who, " instead")
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return itoa(n) + " " + many
+}
+
+func plural2(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

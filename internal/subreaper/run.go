@@ -1,0 +1,218 @@
+package subreaper
+
+import (
+	"errors"
+	"os"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"tinit/internal/drain"
+)
+
+// scanInterval paces the rounds of ending leaked processes: often enough that
+// a fork loop cannot outrun tinit for long, rarely enough that scanning /proc
+// stays a small cost.
+const scanInterval = 50 * time.Millisecond
+
+// Run runs cfg's command under tinit and returns tinit's exit status.
+func Run(cfg Config) int {
+	l := logger{cfg.Verbosity}
+	r := &run{cfg: cfg, l: l, start: time.Now()}
+	r.pid1 = becomeReaper(l)
+	if err := setPdeathsig(cfg.Pdeathsig); err != nil {
+		l.Error("cannot set the parent-death signal: ", err.Error())
+		return ExitFailure
+	}
+	r.tty = controllingTTY()
+	r.sigs = listen(r.tty)
+	dopts := cfg.Drain
+	dopts.Log = func(m string) { l.Error(m) }
+	d, err := drain.New(dopts)
+	if err != nil {
+		l.Error(err.Error())
+		return ExitFailure
+	}
+	r.d = d
+	path, err := resolve(cfg.Argv[0])
+	if err == nil {
+		out, errfd := d.ChildFds()
+		r.mainPID, err = spawn(path, cfg.Argv, out, errfd, r.tty)
+	}
+	if err != nil {
+		d.Close()
+		l.Error(err.Error())
+		var ee *execError
+		if errors.As(err, &ee) {
+			return ee.code
+		}
+		return ExitFailure
+	}
+	d.Start()
+	// tinit must not pin the mount its working directory is on; the child
+	// already has its own.
+	_ = os.Chdir("/")
+	l.Info("started ", drain.Quote(cfg.Argv[0]), " as pid ", itoa(r.mainPID))
+	return r.loop()
+}
+
+// run is the state of the one event loop.
+type run struct {
+	cfg   Config
+	l     logger
+	pid1  bool
+	tty   bool
+	sigs  *signalSet
+	d     *drain.Drain
+	start time.Time
+
+	mainPID  int
+	mainDone bool
+	mainWS   unix.WaitStatus
+	mainAt   time.Time
+
+	drained   bool
+	drainedAt time.Time
+	children  bool
+	hurry     bool // a stop signal came after the main child exited: no more grace
+
+	ender        drain.Ender
+	reported     bool
+	unseenSince  time.Time
+	restStarted  bool
+	restDeadline time.Time
+	noProcSaid   bool
+}
+
+func (r *run) loop() int {
+	r.ender = drain.Ender{KillAfter: r.cfg.KillAfter, Grace: r.cfg.Grace}
+	timer := time.NewTimer(time.Hour)
+	drainDone := r.d.Done()
+	r.children = reapAll(r.onReap)
+	for {
+		exit, wake := r.step(time.Now())
+		if exit {
+			return r.finish()
+		}
+		if wake >= 0 {
+			timer.Reset(wake)
+		}
+		select {
+		case <-r.sigs.chld:
+			r.children = reapAll(r.onReap)
+		case s := <-r.sigs.forward:
+			r.forward(s.(syscall.Signal))
+		case <-drainDone:
+			drainDone = nil
+			r.drained, r.drainedAt = true, time.Now()
+			r.l.Info("output complete: both pipes reached end of file")
+		case <-timer.C:
+		}
+	}
+}
+
+// step decides what the loop waits for next, and whether tinit is done:
+// the main child has exited, its output pipes have reached end of file, and
+// no descendant is left. It returns how long until it wants to run again, or
+// -1 for not until something happens.
+func (r *run) step(now time.Time) (exit bool, wake time.Duration) {
+	if !r.mainDone {
+		return false, -1
+	}
+	if !r.drained {
+		deadline := r.mainAt.Add(r.cfg.Grace)
+		if !r.hurry && now.Before(deadline) {
+			return false, deadline.Sub(now)
+		}
+		r.endHolders(now)
+		return false, scanInterval
+	}
+	if r.children {
+		r.children = reapAll(r.onReap)
+	}
+	if !r.children {
+		return true, 0
+	}
+	r.endRest(now)
+	return false, scanInterval
+}
+
+func (r *run) onReap(pid int, ws unix.WaitStatus) {
+	if pid == r.mainPID {
+		r.mainDone, r.mainWS, r.mainAt = true, ws, time.Now()
+		r.l.Info("main child ", itoa(pid), " ", describe(ws))
+		if !r.drained {
+			r.l.Info("waiting up to ", r.cfg.Grace.String(), " for its output to reach end of file")
+		}
+		return
+	}
+	if r.cfg.WarnOnReap {
+		r.l.Warn("reaped orphan ", itoa(pid), ", which ", describe(ws))
+	} else {
+		r.l.Info("reaped orphan ", itoa(pid), ", which ", describe(ws))
+	}
+}
+
+func (r *run) forward(sig syscall.Signal) {
+	if swallowed(unix.Signal(sig), r.tty) {
+		return
+	}
+	if r.mainDone {
+		switch sig {
+		case unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT:
+			if !r.hurry {
+				r.l.Info(unix.SignalName(sig), " after the main child exited: ending what is left now")
+			}
+			r.hurry = true
+		}
+		return
+	}
+	target := r.mainPID
+	if r.cfg.Pgroup {
+		target = -r.mainPID
+	}
+	r.l.Debug("forwarding ", unix.SignalName(sig), " to ", itoa(target))
+	if err := unix.Kill(target, sig); err != nil && err != unix.ESRCH {
+		r.l.Warn("forwarding ", unix.SignalName(sig), ": ", err.Error())
+	}
+}
+
+func describe(ws unix.WaitStatus) string {
+	if ws.Signaled() {
+		return "was killed by " + unix.SignalName(ws.Signal())
+	}
+	return "exited with status " + itoa(ws.ExitStatus())
+}
+
+func (r *run) finish() int {
+	status := finalStatus(r.mainWS, &r.cfg.RemapExit)
+	if r.cfg.Report != "" {
+		if err := drain.WriteReport(r.cfg.Report, r.report(status)); err != nil {
+			r.l.Error("writing the report: ", err.Error())
+		}
+	}
+	r.l.Info("exiting with status ", itoa(status))
+	return status
+}
+
+func (r *run) report(status int) *drain.Report {
+	now := time.Now()
+	rep := &drain.Report{
+		Command:    r.cfg.Argv,
+		ExitStatus: status,
+		MainPID:    r.mainPID,
+		MainMs:     r.mainAt.Sub(r.start).Milliseconds(),
+		TotalMs:    now.Sub(r.start).Milliseconds(),
+		Leaked:     r.ender.Leaks(),
+	}
+	if r.drained {
+		rep.DrainMs = max(0, r.drainedAt.Sub(r.mainAt).Milliseconds())
+	}
+	if r.mainWS.Signaled() {
+		rep.MainSignal = unix.SignalName(r.mainWS.Signal())
+	} else {
+		rep.MainCode = r.mainWS.ExitStatus()
+	}
+	return rep
+}
