@@ -2,4 +2,4 @@ module tinit
 
 go 1.26
 
-require golang.org/x/sys v0.50.0
+require golang.org/x/sys v0.45.0
