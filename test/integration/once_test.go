@@ -1,0 +1,8 @@
+package integration
+
+import "sync"
+
+var (
+	nsOnce sync.Once
+	nsErr  error
+)
