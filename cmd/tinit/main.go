@@ -12,7 +12,7 @@ import (
 	"tinit/internal/subreaper"
 )
 
-func main() { os.Exit(realMain(os.Args[1:])) }
+func main() { os.Exit(dispatch(os.Args[1:])) }
 
 func realMain(args []string) int {
 	cfg, act, err := parse(args, os.Getenv)

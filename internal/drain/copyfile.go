@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -17,6 +18,9 @@ type copyFile struct {
 	f        *os.File
 	path     string
 	noSplice bool
+	// refs counts the streams writing f: a shared file must stay open
+	// until the stream that reaches end of file last is done with it.
+	refs atomic.Int32
 }
 
 func openCopyFile(path string) (*copyFile, error) {
@@ -28,7 +32,9 @@ func openCopyFile(path string) (*copyFile, error) {
 		_ = f.Close()
 		return nil, errors.New("copy file " + path + ": " + err.Error())
 	}
-	return &copyFile{f: f, path: path}, nil
+	c := &copyFile{f: f, path: path}
+	c.refs.Store(1)
+	return c, nil
 }
 
 func sameFile(a, b *copyFile) bool {
@@ -47,7 +53,16 @@ func shareAppending(a, b *copyFile) (*copyFile, error) {
 	if err != nil {
 		return nil, errors.New("copy file: " + err.Error())
 	}
-	return &copyFile{f: f, path: a.path, noSplice: true}, nil
+	c := &copyFile{f: f, path: a.path, noSplice: true}
+	c.refs.Store(2)
+	return c, nil
 }
 
 func (c *copyFile) fd() int { return int(c.f.Fd()) }
+
+// release gives up one stream's use of c.
+func (c *copyFile) release() {
+	if c.refs.Add(-1) == 0 {
+		_ = c.f.Close()
+	}
+}

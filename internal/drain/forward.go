@@ -140,6 +140,7 @@ func (s *Stream) outFailed(err error) {
 // copyFailed gives up the copy file (disk full, say) but never the stream.
 func (s *Stream) copyFailed(err error) error {
 	s.log("writing the " + s.Name + " copy to " + s.copy.path + ": " + err.Error() + "; copy stopped")
+	s.copy.release()
 	s.copy = nil
 	return nil
 }

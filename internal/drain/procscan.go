@@ -12,6 +12,7 @@ import (
 // Proc is what one look at /proc/PID told about a process.
 type Proc struct {
 	PID, PPID int
+	Pgid, Sid int // process group and session
 	State     string
 	Comm      string
 	Cmdline   []string
@@ -83,6 +84,8 @@ func readProc(pid int, withCmdline bool) (*Proc, bool) {
 	}
 	p := &Proc{PID: pid, Comm: s[open+1 : end], State: f[0]}
 	p.PPID, _ = strconv.Atoi(f[1])
+	p.Pgid, _ = strconv.Atoi(f[2])
+	p.Sid, _ = strconv.Atoi(f[3])
 	p.Starttime, _ = strconv.ParseUint(f[19], 10, 64)
 	if !withCmdline {
 		return p, true

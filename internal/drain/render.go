@@ -25,6 +25,24 @@ func (s *Snapshot) RenderTree(hs []*Holder) []string {
 			pid = p.PPID
 		}
 	}
+	var lines []string
+	for _, row := range s.layout(show) {
+		lines = append(lines, clip(row.lead+describe(row.p, "", mark[row.p.PID])))
+	}
+	return lines
+}
+
+// treeRow is one process of a drawn tree: lead is the branches before it.
+type treeRow struct {
+	p     *Proc
+	lead  string
+	depth int
+}
+
+// layout orders the processes in show as a tree, parents before their
+// children, siblings by pid. The snapshot's self is always a root; so is a
+// process whose parent is not shown, rather than being dropped.
+func (s *Snapshot) layout(show map[int]bool) []treeRow {
 	children := map[int][]*Proc{}
 	var roots []*Proc
 	for pid := range show {
@@ -39,10 +57,10 @@ func (s *Snapshot) RenderTree(hs []*Holder) []string {
 		}
 	}
 	sortByPID(roots)
-	var lines []string
-	var walk func(p *Proc, lead, branch string)
-	walk = func(p *Proc, lead, branch string) {
-		lines = append(lines, clip(lead+branch+describe(p, mark[p.PID])))
+	var rows []treeRow
+	var walk func(p *Proc, lead, branch string, depth int)
+	walk = func(p *Proc, lead, branch string, depth int) {
+		rows = append(rows, treeRow{p: p, lead: lead + branch, depth: depth})
 		kids := children[p.PID]
 		sortByPID(kids)
 		next := lead
@@ -57,32 +75,53 @@ func (s *Snapshot) RenderTree(hs []*Holder) []string {
 			if i == len(kids)-1 {
 				b = "└─ "
 			}
-			walk(k, next, b)
+			walk(k, next, b, depth+1)
 		}
 	}
 	for _, r := range roots {
-		walk(r, "", "")
+		walk(r, "", "", 0)
 	}
-	return lines
+	return rows
 }
 
-func describe(p *Proc, h *Holder) string {
-	var b strings.Builder
-	b.WriteString(strconv.Itoa(p.PID) + " [" + stateName(p.State) + "] " + Command(p))
-	if h == nil {
-		return b.String()
+// describe is one process's line: pid, state (and age, when known), command,
+// then what it is and does to tinit's output after an arrow. The leak report
+// and `tinit ps` both draw with it, so they look alike.
+func describe(p *Proc, age string, h *Holder, marks ...string) string {
+	head, notes := describeParts(p, age, h, marks)
+	return head + Command(p) + notes
+}
+
+// describeFit is describe after lead, within maxLine: a long command line
+// is cut, not the notes, so what a process holds always shows.
+func describeFit(lead string, p *Proc, age string, h *Holder, marks ...string) string {
+	head, notes := describeParts(p, age, h, marks)
+	room := max(maxLine-len(lead)-len(head)-len(notes), 16)
+	return lead + head + clipTo(Command(p), room) + notes
+}
+
+func describeParts(p *Proc, age string, h *Holder, marks []string) (head, notes string) {
+	head = strconv.Itoa(p.PID) + " [" + stateName(p.State)
+	if age != "" {
+		head += ", " + age
 	}
-	var notes []string
-	for _, hd := range h.Holds {
-		notes = append(notes, "holds "+hd.Stream+" (fd "+strconv.Itoa(hd.Fd)+")")
+	head += "] "
+	ns := append([]string(nil), marks...)
+	if h != nil {
+		for _, hd := range h.Holds {
+			ns = append(ns, "holds "+hd.Stream+" (fd "+strconv.Itoa(hd.Fd)+")")
+		}
+		for _, f := range h.Feeds {
+			ns = append(ns, "feeds "+strconv.Itoa(f))
+		}
+		if h.Relay {
+			ns = append(ns, "relay")
+		}
 	}
-	for _, f := range h.Feeds {
-		notes = append(notes, "feeds "+strconv.Itoa(f))
+	if len(ns) == 0 {
+		return head, ""
 	}
-	if h.Relay {
-		notes = append(notes, "relay")
-	}
-	return b.String() + "  <- " + strings.Join(notes, ", ")
+	return head, "  <- " + strings.Join(ns, ", ")
 }
 
 // Command is p's command line made safe to print: arguments that are empty
@@ -116,11 +155,14 @@ func Quote(s string) string {
 	return strconv.Quote(s)
 }
 
-func clip(s string) string {
-	if len(s) <= maxLine {
+func clip(s string) string { return clipTo(s, maxLine) }
+
+// clipTo cuts s to at most n bytes, at a character boundary, and says so.
+func clipTo(s string, n int) string {
+	if len(s) <= n {
 		return s
 	}
-	cut := maxLine
+	cut := n
 	for cut > 0 && !utf8Start(s[cut]) {
 		cut--
 	}

@@ -81,7 +81,8 @@ func (s *Stream) close() {
 		s.r = -1
 	}
 	if s.copy != nil {
-		_ = s.copy.f.Close()
+		s.copy.release()
+		s.copy = nil
 	}
 }
 

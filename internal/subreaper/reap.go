@@ -1,15 +1,27 @@
 package subreaper
 
-import "golang.org/x/sys/unix"
+import (
+	"golang.org/x/sys/unix"
+
+	"tinit/internal/drain"
+)
 
 // reapAll collects every child that has exited, looping until wait4 has none
 // ready: SIGCHLDs coalesce, so one notification may stand for many deaths.
 // It reports whether any child is left. tinit is a reaper, so having no
-// child means having no descendant at all.
-func reapAll(onReap func(pid int, ws unix.WaitStatus)) (children bool) {
+// child means having no descendant at all. With named, each child's name
+// is read from /proc while it is still a zombie: waitid(WNOWAIT) tells its
+// pid without reaping it, then wait4 reaps that pid alone.
+func reapAll(named bool, onReap func(pid int, ws unix.WaitStatus, name string)) (children bool) {
 	for {
+		target, name := -1, ""
+		if named {
+			if pid := exitedChild(); pid > 0 {
+				target, name = pid, drain.ProcName(pid)
+			}
+		}
 		var ws unix.WaitStatus
-		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
+		pid, err := unix.Wait4(target, &ws, unix.WNOHANG, nil)
 		switch {
 		case err == unix.EINTR:
 			continue
@@ -18,6 +30,6 @@ func reapAll(onReap func(pid int, ws unix.WaitStatus)) (children bool) {
 		case err != nil || pid == 0:
 			return true
 		}
-		onReap(pid, ws)
+		onReap(pid, ws, name)
 	}
 }

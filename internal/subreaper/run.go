@@ -3,6 +3,7 @@ package subreaper
 import (
 	"errors"
 	"os"
+	"os/signal"
 	"syscall"
 	"time"
 
@@ -50,6 +51,12 @@ func Run(cfg Config) int {
 		return ExitFailure
 	}
 	d.Start()
+	if r.tty {
+		// Now that the child has its own dispositions, tinit may ignore
+		// these outright: a caught SIGTTOU would restart a write to a
+		// TOSTOP terminal forever.
+		signal.Ignore(unix.SIGTTIN, unix.SIGTTOU)
+	}
 	// tinit must not pin the mount its working directory is on; the child
 	// already has its own.
 	_ = os.Chdir("/")
@@ -89,7 +96,7 @@ func (r *run) loop() int {
 	r.ender = drain.Ender{KillAfter: r.cfg.KillAfter, Grace: r.cfg.Grace}
 	timer := time.NewTimer(time.Hour)
 	drainDone := r.d.Done()
-	r.children = reapAll(r.onReap)
+	r.children = r.reap()
 	for {
 		exit, wake := r.step(time.Now())
 		if exit {
@@ -100,7 +107,7 @@ func (r *run) loop() int {
 		}
 		select {
 		case <-r.sigs.chld:
-			r.children = reapAll(r.onReap)
+			r.children = r.reap()
 		case s := <-r.sigs.forward:
 			r.forward(s.(syscall.Signal))
 		case <-drainDone:
@@ -129,7 +136,7 @@ func (r *run) step(now time.Time) (exit bool, wake time.Duration) {
 		return false, scanInterval
 	}
 	if r.children {
-		r.children = reapAll(r.onReap)
+		r.children = r.reap()
 	}
 	if !r.children {
 		return true, 0
@@ -138,7 +145,7 @@ func (r *run) step(now time.Time) (exit bool, wake time.Duration) {
 	return false, scanInterval
 }
 
-func (r *run) onReap(pid int, ws unix.WaitStatus) {
+func (r *run) onReap(pid int, ws unix.WaitStatus, name string) {
 	if pid == r.mainPID {
 		r.mainDone, r.mainWS, r.mainAt = true, ws, time.Now()
 		r.l.Info("main child ", itoa(pid), " ", describe(ws))
@@ -148,9 +155,9 @@ func (r *run) onReap(pid int, ws unix.WaitStatus) {
 		return
 	}
 	if r.cfg.WarnOnReap {
-		r.l.Warn("reaped orphan ", itoa(pid), ", which ", describe(ws))
+		r.l.Warn("reaped orphan ", pidAndName(pid, name), ", which ", describe(ws))
 	} else {
-		r.l.Info("reaped orphan ", itoa(pid), ", which ", describe(ws))
+		r.l.Info("reaped orphan ", pidAndName(pid, name), ", which ", describe(ws))
 	}
 }
 

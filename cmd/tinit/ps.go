@@ -1,0 +1,83 @@
+package main
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"tinit/internal/drain"
+)
+
+// Exit statuses of `tinit ps`.
+const (
+	psNotTinit = 1 // no process at PID, or it is not tinit
+	psNoProc   = 2 // /proc is missing, unreadable, or shows another pid namespace
+	psDenied   = 3 // tinit's fds cannot be read: another user's tinit
+)
+
+const psUsage = `Usage: tinit ps [--json] [PID]
+
+Shows the processes below the tinit at PID (default 1) as a tree: pid,
+state, age, command line, which of tinit's output pipes each one holds open
+(stream and fd), which are orphans, and why tinit is still waiting.
+Only "ps" as the very first argument means this: tinit -- ps runs ps(1).
+
+Options:
+  --json      print the same facts as one JSON object
+  -h, --help  show this help and exit
+
+Exit status: 0, or 1 if PID is not tinit, 2 if /proc cannot be read,
+3 if tinit's fds cannot be read (permission denied), 125 for a usage error.
+`
+
+// dispatch sends `tinit ps ...` to psMain and everything else to realMain.
+// Only the first word counts, so a command named ps still runs after an
+// option or "--".
+func dispatch(args []string) int {
+	if len(args) > 0 && args[0] == "ps" {
+		return psMain(args[1:])
+	}
+	return realMain(args)
+}
+
+func psMain(args []string) int {
+	pid, asJSON := 1, false
+	pidSet := false
+	for _, a := range args {
+		switch {
+		case a == "--json":
+			asJSON = true
+		case a == "-h" || a == "--help":
+			_ = drain.WriteQuiet(1, []byte(psUsage))
+			return 0
+		case strings.HasPrefix(a, "-"):
+			fail("ps: unknown option " + drain.Quote(a) + " (see tinit ps --help)")
+			return 125
+		default:
+			n, err := strconv.Atoi(a)
+			if err != nil || n < 1 || pidSet {
+				fail("ps: " + drain.Quote(a) + " is not a pid (see tinit ps --help)")
+				return 125
+			}
+			pid, pidSet = n, true
+		}
+	}
+	in, err := drain.LoadPs(pid)
+	if err != nil {
+		fail(err.Error())
+		switch {
+		case errors.Is(err, drain.ErrDenied):
+			return psDenied
+		case errors.Is(err, drain.ErrNoProc):
+			return psNoProc
+		}
+		return psNotTinit
+	}
+	v := drain.NewPsView(in)
+	if asJSON {
+		_ = drain.WriteQuiet(1, v.JSON())
+		return 0
+	}
+	_ = drain.WriteQuiet(1, []byte(strings.Join(v.Render(), "\n")+"\n"))
+	return 0
+}

@@ -1,0 +1,328 @@
+package drain
+
+import (
+	"bytes"
+	"io"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// testData is more than a pipe holds, so every path loops.
+func testData(n int, seed int64) []byte {
+	b := make([]byte, n)
+	rand.New(rand.NewSource(seed)).Read(b)
+	return b
+}
+
+type logSink struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logSink) log(s string) { l.mu.Lock(); l.lines = append(l.lines, s); l.mu.Unlock() }
+
+// pump writes data into s as the child would, in uneven pieces, and
+// forwards until end of file.
+func pump(t *testing.T, s *Stream, data []byte) {
+	t.Helper()
+	w, err := unix.Dup(s.w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.closeWriteEnd()
+	wf := os.NewFile(uintptr(w), "child")
+	go func() {
+		r := rand.New(rand.NewSource(1))
+		for rest := data; len(rest) > 0; {
+			n := min(len(rest), 1+r.Intn(200000))
+			if _, err := wf.Write(rest[:n]); err != nil {
+				break
+			}
+			rest = rest[n:]
+		}
+		wf.Close()
+	}()
+	done := make(chan struct{})
+	go func() { s.forward(); close(done) }()
+	<-done
+}
+
+// collect reads f until EOF in the background.
+func collect(f *os.File) func() []byte {
+	var buf bytes.Buffer
+	done := make(chan struct{})
+	go func() { _, _ = io.Copy(&buf, f); f.Close(); close(done) }()
+	return func() []byte { <-done; return buf.Bytes() }
+}
+
+func mustPipe(t *testing.T) (r, w *os.File) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, w
+}
+
+// outKind makes tinit's output fd of one kind, and returns how to read what
+// reached it once forwarding is over.
+type outKind struct {
+	name string
+	make func(t *testing.T) (fd int, result func() []byte)
+}
+
+func outKinds() []outKind {
+	return []outKind{
+		{"pipe", func(t *testing.T) (int, func() []byte) {
+			r, w := mustPipe(t)
+			get := collect(r)
+			return dupClose(t, w), get
+		}},
+		{"nonblocking pipe", func(t *testing.T) (int, func() []byte) {
+			r, w := mustPipe(t)
+			get := collect(r)
+			fd := dupClose(t, w)
+			if err := unix.SetNonblock(fd, true); err != nil {
+				t.Fatal(err)
+			}
+			return fd, get
+		}},
+		{"socket", func(t *testing.T) (int, func() []byte) {
+			p, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p[0], collect(os.NewFile(uintptr(p[1]), "sock"))
+		}},
+		{"file", func(t *testing.T) (int, func() []byte) {
+			return fileOut(t, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
+		}},
+		{"append file", func(t *testing.T) (int, func() []byte) {
+			return fileOut(t, os.O_WRONLY|os.O_CREATE|os.O_APPEND)
+		}},
+		{"dev null", func(t *testing.T) (int, func() []byte) {
+			f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return dupClose(t, f), nil
+		}},
+	}
+}
+
+func dupClose(t *testing.T, f *os.File) int {
+	fd, err := unix.Dup(int(f.Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	return fd
+}
+
+func fileOut(t *testing.T, flags int) (int, func() []byte) {
+	path := filepath.Join(t.TempDir(), "out")
+	f, err := os.OpenFile(path, flags, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dupClose(t, f), func() []byte {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+}
+
+// Every kind of output, with and without a copy file that already holds
+// something, gets exactly the child's bytes, and the copy is appended to.
+func TestForwardExactBytes(t *testing.T) {
+	data := testData(3<<20+12345, 7)
+	for _, k := range outKinds() {
+		for _, withCopy := range []bool{false, true} {
+			name := k.name
+			if withCopy {
+				name += " with copy"
+			}
+			t.Run(name, func(t *testing.T) {
+				out, result := k.make(t)
+				copyPath := ""
+				if withCopy {
+					copyPath = filepath.Join(t.TempDir(), "copy")
+					if err := os.WriteFile(copyPath, []byte("before\n"), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				var logs logSink
+				s, err := newStream("stdout", out, false, copyPath, logs.log)
+				if err != nil {
+					t.Fatal(err)
+				}
+				pump(t, s, data)
+				unix.Close(out)
+				if result != nil {
+					if got := result(); !bytes.Equal(got, data) {
+						t.Errorf("output: %d bytes, want %d (equal prefix %d)", len(got), len(data), commonPrefix(got, data))
+					}
+				}
+				if withCopy {
+					got, err := os.ReadFile(copyPath)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want := append([]byte("before\n"), data...)
+					if !bytes.Equal(got, want) {
+						t.Errorf("copy: %d bytes, want %d (equal prefix %d)", len(got), len(want), commonPrefix(got, want))
+					}
+				}
+				if len(logs.lines) > 0 {
+					t.Errorf("logged %q", logs.lines)
+				}
+			})
+		}
+	}
+}
+
+// A reader that went away must not stop the stream: the child is drained
+// to the end, the copy file still gets everything, and tinit says so once.
+func TestForwardBrokenOutput(t *testing.T) {
+	data := testData(2<<20, 9)
+	for _, kind := range []string{"pipe", "socket"} {
+		for _, withCopy := range []bool{false, true} {
+			t.Run(kind+map[bool]string{true: " with copy"}[withCopy], func(t *testing.T) {
+				var out int
+				if kind == "pipe" {
+					r, w := mustPipe(t)
+					r.Close()
+					out = dupClose(t, w)
+				} else {
+					p, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+					if err != nil {
+						t.Fatal(err)
+					}
+					unix.Close(p[1])
+					out = p[0]
+				}
+				defer unix.Close(out)
+				copyPath := ""
+				if withCopy {
+					copyPath = filepath.Join(t.TempDir(), "copy")
+				}
+				var logs logSink
+				s, err := newStream("stderr", out, false, copyPath, logs.log)
+				if err != nil {
+					t.Fatal(err)
+				}
+				pump(t, s, data)
+				if len(logs.lines) != 1 || !strings.Contains(logs.lines[0], "still draining the child's stderr") {
+					t.Errorf("logged %q, want one line saying it still drains", logs.lines)
+				}
+				if withCopy {
+					got, _ := os.ReadFile(copyPath)
+					if !bytes.Equal(got, data) {
+						t.Errorf("copy: %d bytes, want %d", len(got), len(data))
+					}
+				}
+			})
+		}
+	}
+}
+
+// Output that breaks midway: what was forwarded before is intact and the
+// copy is still whole.
+func TestForwardOutputBreaksMidway(t *testing.T) {
+	data := testData(8<<20, 11)
+	r, w := mustPipe(t)
+	out := dupClose(t, w)
+	defer unix.Close(out)
+	var got bytes.Buffer
+	go func() {
+		_, _ = io.CopyN(&got, r, 1<<20)
+		r.Close()
+	}()
+	copyPath := filepath.Join(t.TempDir(), "copy")
+	var logs logSink
+	s, err := newStream("stdout", out, false, copyPath, logs.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pump(t, s, data)
+	if !bytes.Equal(got.Bytes(), data[:1<<20]) {
+		t.Errorf("forwarded prefix differs")
+	}
+	c, _ := os.ReadFile(copyPath)
+	if !bytes.Equal(c, data) {
+		t.Errorf("copy: %d bytes, want %d (equal prefix %d)", len(c), len(data), commonPrefix(c, data))
+	}
+	if len(logs.lines) != 1 {
+		t.Errorf("logged %q, want one line", logs.lines)
+	}
+}
+
+// Both streams naming one copy file share it: neither overwrites the
+// other, and each stream's bytes stay in order.
+func TestForwardSharedCopyFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "both")
+	d, err := New(Options{StdoutFile: path, StderrFile: filepath.Join(dir, ".", "both"), Log: func(m string) { t.Error(m) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs := [2]func() []byte{}
+	for i, s := range d.Streams {
+		r, w := mustPipe(t)
+		outs[i] = collect(r)
+		s.Out = dupClose(t, w)
+		s.outSplice = true
+	}
+	// Distinct alphabets tell the streams apart in the shared file, where
+	// their pieces interleave as they would under two `tee -a`.
+	lines := [2][]byte{}
+	r := rand.New(rand.NewSource(3))
+	for i, base := range []byte{'a', 'n'} {
+		b := make([]byte, 3<<20)
+		for j := range b {
+			b[j] = base + byte(r.Intn(13))
+		}
+		lines[i] = b
+	}
+	var wg sync.WaitGroup
+	for i, s := range d.Streams {
+		wg.Add(1)
+		go func() { defer wg.Done(); pump(t, s, lines[i]) }()
+	}
+	wg.Wait()
+	for i, s := range d.Streams {
+		unix.Close(s.Out)
+		if got := outs[i](); !bytes.Equal(got, lines[i]) {
+			t.Errorf("%s forwarded %d bytes, want %d", s.Name, len(got), len(lines[i]))
+		}
+	}
+	all, _ := os.ReadFile(path)
+	if len(all) != len(lines[0])+len(lines[1]) {
+		t.Fatalf("shared copy has %d bytes, want %d", len(all), len(lines[0])+len(lines[1]))
+	}
+	var sep [2]bytes.Buffer
+	for _, c := range all {
+		sep[map[bool]int{true: 0, false: 1}[c < 'n']].WriteByte(c)
+	}
+	for i := range sep {
+		if !bytes.Equal(sep[i].Bytes(), lines[i]) {
+			t.Errorf("stream %d in the shared copy: bytes lost or reordered", i)
+		}
+	}
+}
+
+func commonPrefix(a, b []byte) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
+}

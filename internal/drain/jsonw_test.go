@@ -1,0 +1,138 @@
+package drain
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+var jsonSeeds = []string{
+	"", "plain", "sleep 1000", `quote " and \ backslash`, "tab\tnewline\ncr\r",
+	"\x00\x01\x1f\x7f", "\b\f", "<script>&amp;</script>", "héllo wörld ✓", "\u2028\u2029",
+	"bad \xff byte", "\xc3", "\xed\xa0\x80 surrogate", "\xf4\x90\x80\x80 too big", "emoji 😀",
+	strings.Repeat("x", 5000),
+}
+
+// appendJSONString must say exactly what encoding/json says about a string,
+// invalid UTF-8 included, since CI systems decode the report with it.
+func checkJSONString(t *testing.T, s string) {
+	t.Helper()
+	ours := appendJSONString(nil, s)
+	if !json.Valid(ours) {
+		t.Fatalf("%q: not valid JSON: %s", s, ours)
+	}
+	if !utf8.Valid(ours) {
+		t.Fatalf("%q: output is not UTF-8: %q", s, ours)
+	}
+	var got string
+	if err := json.Unmarshal(ours, &got); err != nil {
+		t.Fatalf("%q: %v", s, err)
+	}
+	theirs, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want string
+	if err := json.Unmarshal(theirs, &want); err != nil {
+		t.Fatal(err)
+	}
+	if got != want {
+		t.Fatalf("%q: decodes to %q, encoding/json round-trips to %q", s, got, want)
+	}
+	if utf8.ValidString(s) && got != s {
+		t.Fatalf("valid %q came back as %q", s, got)
+	}
+}
+
+func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
+	for _, s := range jsonSeeds {
+		checkJSONString(t, s)
+	}
+	for c := 0; c < 256; c++ {
+		checkJSONString(t, "a"+string([]byte{byte(c)})+"z")
+	}
+}
+
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range jsonSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(checkJSONString)
+}
+
+func TestReportJSONDecodes(t *testing.T) {
+	r := &Report{
+		Command:    []string{"sh", "-c", "sleep 1000 & echo \"hi\"\n"},
+		ExitStatus: 3, MainPID: 2, MainCode: 3,
+		MainMs: 12, DrainMs: 400, TotalMs: 420,
+		Leaked: []*Leak{
+			{PID: 7, PPID: 1, State: "S", Cmdline: []string{"sleep", "1000"},
+				Holds: []Hold{{"stdout", 1}, {"stderr", 2}}, Signal: "SIGKILL"},
+			{PID: 9, PPID: 7, State: "T", Cmdline: []string{"cat"}, Feeds: []int{7}, Relay: true},
+		},
+	}
+	type leak struct {
+		PID     int      `json:"pid"`
+		PPID    int      `json:"ppid"`
+		State   string   `json:"state"`
+		Cmdline []string `json:"cmdline"`
+		Holds   []struct {
+			Stream string `json:"stream"`
+			Fd     int    `json:"fd"`
+		} `json:"holds"`
+		Feeds  []int   `json:"feeds"`
+		Relay  bool    `json:"relay"`
+		Signal *string `json:"signal"`
+	}
+	var got struct {
+		Command    []string `json:"command"`
+		ExitStatus int      `json:"exit_status"`
+		MainChild  struct {
+			PID      int     `json:"pid"`
+			ExitCode *int    `json:"exit_code"`
+			Signal   *string `json:"signal"`
+		} `json:"main_child"`
+		MainMs  int64  `json:"main_ms"`
+		DrainMs int64  `json:"drain_ms"`
+		TotalMs int64  `json:"total_ms"`
+		Leaked  []leak `json:"leaked"`
+	}
+	b := r.JSON()
+	if b[len(b)-1] != '\n' || strings.Count(string(b), "\n") != 1 {
+		t.Fatalf("want one line of JSON, got %q", b)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&got); err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	if strings.Join(got.Command, "|") != strings.Join(r.Command, "|") || got.ExitStatus != 3 ||
+		got.MainChild.PID != 2 || got.MainChild.ExitCode == nil || *got.MainChild.ExitCode != 3 ||
+		got.MainChild.Signal != nil || got.MainMs != 12 || got.DrainMs != 400 || got.TotalMs != 420 {
+		t.Fatalf("decoded %+v from %s", got, b)
+	}
+	if len(got.Leaked) != 2 {
+		t.Fatalf("leaked: %+v", got.Leaked)
+	}
+	l0, l1 := got.Leaked[0], got.Leaked[1]
+	if l0.PID != 7 || l0.PPID != 1 || l0.State != "S" || strings.Join(l0.Cmdline, " ") != "sleep 1000" ||
+		len(l0.Holds) != 2 || l0.Holds[0].Stream != "stdout" || l0.Holds[0].Fd != 1 || l0.Holds[1].Stream != "stderr" ||
+		l0.Feeds == nil || len(l0.Feeds) != 0 || l0.Relay || l0.Signal == nil || *l0.Signal != "SIGKILL" {
+		t.Fatalf("leak 0: %+v from %s", l0, b)
+	}
+	if l1.PID != 9 || !l1.Relay || len(l1.Feeds) != 1 || l1.Feeds[0] != 7 || l1.Signal != nil || l1.Holds == nil {
+		t.Fatalf("leak 1: %+v from %s", l1, b)
+	}
+
+	r.MainSignal, r.MainCode, r.Leaked = "SIGTERM", 0, nil
+	got.MainChild.ExitCode, got.MainChild.Signal = nil, nil
+	got.Leaked = nil
+	if err := json.Unmarshal(r.JSON(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.MainChild.ExitCode != nil || got.MainChild.Signal == nil || *got.MainChild.Signal != "SIGTERM" ||
+		got.Leaked == nil || len(got.Leaked) != 0 {
+		t.Fatalf("killed child: %+v from %s", got, r.JSON())
+	}
+}

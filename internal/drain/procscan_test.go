@@ -1,0 +1,69 @@
+package drain
+
+import (
+	"os"
+	"os/exec"
+	"reflect"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// Scan on the real /proc sees a child holding a pipe of ours for writing,
+// by inode, and Holders names it with the fd it holds it on.
+func TestScanFindsRealHolder(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cmd := exec.Command("bash", "-c", "exec 5>&1; exec -a 'my sleep' sleep 30")
+	cmd.Stdout = w
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	var st unix.Stat_t
+	if err := unix.Fstat(int(r.Fd()), &st); err != nil {
+		t.Fatal(err)
+	}
+	var h *Holder
+	// The shell has to get to exec; a scan before that sees it, not sleep.
+	for try := 0; try < 100 && h == nil; try++ {
+		snap, err := Scan(true)
+		if err != nil {
+			t.Skipf("this /proc does not show our pid namespace: %v", err)
+		}
+		for _, x := range snap.Holders(map[uint64]string{st.Ino: "stdout"}) {
+			if x.PID == cmd.Process.Pid && len(x.Cmdline) == 2 {
+				h = x
+			}
+		}
+	}
+	if h == nil {
+		t.Fatal("the child was never found holding the pipe")
+	}
+	if !reflect.DeepEqual(h.Cmdline, []string{"my sleep", "30"}) || h.PPID != os.Getpid() ||
+		!reflect.DeepEqual(h.Holds, []Hold{{"stdout", 1}, {"stdout", 5}}) || h.Starttime == 0 {
+		t.Fatalf("holder: %+v holds %+v", h.Proc, h.Holds)
+	}
+	if !strings.Contains(Command(h.Proc), `"my sleep" 30`) {
+		t.Fatalf("command: %s", Command(h.Proc))
+	}
+	// A stale start time must stop a signal: the pid may name another
+	// process by now.
+	stale := *h.Proc
+	stale.Starttime++
+	if err := Signal(&stale, unix.SIGKILL); err != errGone {
+		t.Fatalf("signal to a stale process: %v", err)
+	}
+	if err := Signal(h.Proc, unix.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	if ws := cmd.ProcessState.Sys().(interface{ Signal() os.Signal }); ws.Signal() != unix.SIGKILL {
+		t.Fatalf("child ended by %v", ws.Signal())
+	}
+}

@@ -1,0 +1,123 @@
+//go:build wip_core
+
+package integration
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// forwardedSignals are 1-31 without SIGKILL, SIGSTOP, SIGCHLD and the fault
+// signals (SEGV BUS FPE ILL TRAP ABRT SYS), by number.
+var forwardedSignals = []struct {
+	name string
+	sig  syscall.Signal
+}{
+	{"HUP", 1}, {"INT", 2}, {"QUIT", 3}, {"USR1", 10}, {"USR2", 12}, {"PIPE", 13}, {"ALRM", 14},
+	{"TERM", 15}, {"STKFLT", 16}, {"CONT", 18}, {"TSTP", 20}, {"TTIN", 21}, {"TTOU", 22}, {"URG", 23},
+	{"XCPU", 24}, {"XFSZ", 25}, {"VTALRM", 26}, {"PROF", 27}, {"WINCH", 28}, {"IO", 29}, {"PWR", 30},
+}
+
+// notDeliverable is the one signal of that set that cannot be forwarded: the
+// Go runtime takes SIGPROF for its profiler and never hands it to os/signal.
+// It must not kill tinit or the child either.
+const notDeliverable = "PROF"
+
+// trapScript traps every name given after the log file and the directory,
+// appending "WHO NAME" to the log for each signal it gets, says it is ready,
+// and waits until the test creates DIR/done. wait, unlike a foreground
+// sleep, returns as soon as a trapped signal arrives.
+const trapScript = `log=$1 dir=$2 who=$3; shift 3
+for s in "$@"; do trap "echo $who $s >> $log" "$s"; done
+: > "$dir/ready-$who"
+while [ ! -e "$dir/done" ]; do sleep 0.05 & wait $!; done
+`
+
+// TestCoreForwardsEverySignal sends each catchable signal to tinit, one at a
+// time, and checks that the child got exactly that one. SIGPROF is sent too,
+// and the child must not see it; the signal after it shows it did not
+// arrive late.
+func TestCoreForwardsEverySignal(t *testing.T) {
+	forCoreModes(t, func(t *testing.T, m coreMode) {
+		dir := t.TempDir()
+		log := filepath.Join(dir, "log")
+		args := []string{"bash", "-c", trapScript, "trap", log, dir, "child"}
+		for _, s := range forwardedSignals {
+			args = append(args, s.name)
+		}
+		p := startCore(t, m, nil, args...)
+		waitFor(t, 10*time.Second, "the child's traps", func() bool { return fileExists(filepath.Join(dir, "ready-child")) })
+		pid := p.tinitPID(t)
+		var want []string
+		for _, s := range forwardedSignals {
+			if err := syscall.Kill(pid, s.sig); err != nil {
+				t.Fatalf("kill %d SIG%s: %v", pid, s.name, err)
+			}
+			if s.name == notDeliverable {
+				continue
+			}
+			want = append(want, "child "+s.name)
+			waitFor(t, 10*time.Second, "SIG"+s.name+" to reach the child", func() bool {
+				return len(strings.Fields(readString(log))) >= 2*len(want)
+			})
+		}
+		touch(t, filepath.Join(dir, "done"))
+		r := p.wait(t, 20*time.Second)
+		got := strings.Split(strings.TrimSuffix(readString(log), "\n"), "\n")
+		if !slices.Equal(got, want) || r.Code != 0 || r.Stderr != "" {
+			t.Fatalf("the child got\n%q\nwant\n%q\n(code %d, stderr %q)", got, want, r.Code, r.Stderr)
+		}
+	})
+}
+
+// TestCorePgroupReachesGrandchild: with -g a signal reaches a grandchild in
+// the child's process group; without it, only the child.
+func TestCorePgroupReachesGrandchild(t *testing.T) {
+	forCoreModes(t, func(t *testing.T, m coreMode) {
+		for _, c := range []struct {
+			flags []string
+			want  string
+		}{
+			{[]string{"-g"}, "child USR1\ngrandchild USR1\n"},
+			{nil, "child USR1\n"},
+		} {
+			dir := t.TempDir()
+			log := filepath.Join(dir, "log")
+			// The child traps USR1 as trapScript does, after starting a
+			// grandchild that does the same in its process group.
+			script := "bash -c \"$CORE_TRAP\" trap \"$1\" \"$2\" grandchild USR1 &\n" + trapScript + "wait\n"
+			args := append(c.flags, "bash", "-c", script, "trap", log, dir, "child", "USR1")
+			env := func(cmd *exec.Cmd) { cmd.Env = append(os.Environ(), "CORE_TRAP="+trapScript) }
+			p := startCore(t, m, env, args...)
+			waitFor(t, 10*time.Second, "both traps", func() bool {
+				return fileExists(filepath.Join(dir, "ready-child")) && fileExists(filepath.Join(dir, "ready-grandchild"))
+			})
+			if err := syscall.Kill(p.tinitPID(t), syscall.SIGUSR1); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, 10*time.Second, "SIGUSR1 to reach "+c.want, func() bool {
+				return strings.Count(readString(log), "\n") >= strings.Count(c.want, "\n")
+			})
+			touch(t, filepath.Join(dir, "done"))
+			r := p.wait(t, 20*time.Second)
+			lines := strings.SplitAfter(readString(log), "\n")
+			slices.Sort(lines)
+			if got := strings.Join(lines, ""); got != c.want || r.Code != 0 {
+				t.Errorf("flags %q: got %q code %d, want %q code 0 (stderr %q)", c.flags, got, r.Code, c.want, r.Stderr)
+			}
+		}
+	})
+}
+
+func touch(t *testing.T, path string) {
+	t.Helper()
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,263 @@
+// Command hostile plays the misbehaving tests of the hostile integration
+// tests. HOSTILE_MODE picks the behaviour, so that argv stays free for
+// modes that disguise their command line.
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+func main() {
+	mode := os.Getenv("HOSTILE_MODE")
+	switch mode {
+	case "forkloop":
+		forkLoop()
+	case "mass":
+		mass(envInt("HOSTILE_N", 2000))
+	case "passfd":
+		os.Exit(passFd())
+	case "recvfd":
+		recvFd()
+	case "orphans":
+		orphans(envInt("HOSTILE_N", 10000))
+	case "trap":
+		trap()
+	case "rename":
+		rename()
+	case "hold":
+		hold()
+	default:
+		fmt.Fprintln(os.Stderr, "hostile: unknown HOSTILE_MODE", mode)
+		os.Exit(2)
+	}
+}
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return n
+	}
+	return def
+}
+
+// marked starts a sleep holding our stdout and stderr whose argv[0] is
+// HOSTILE_MARK, so the test can look for survivors by command line.
+func marked() error {
+	_, err := syscall.ForkExec("/bin/sleep", []string{os.Getenv("HOSTILE_MARK"), "1000"},
+		&syscall.ProcAttr{Files: []uintptr{0, 1, 2}})
+	return err
+}
+
+// forkLoop leaks itself: it says "started", then forks a holder every 5 ms
+// in a process the main child leaves behind.
+func forkLoop() {
+	if os.Getenv("HOSTILE_LOOPER") == "" {
+		_, err := syscall.ForkExec("/proc/self/exe", os.Args, &syscall.ProcAttr{
+			Env:   append(os.Environ(), "HOSTILE_LOOPER=1"),
+			Files: []uintptr{0, 1, 2},
+		})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		fmt.Println("started")
+		return
+	}
+	for {
+		_ = marked()
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// mass leaks n holders as fast as it can fork them, then exits.
+func mass(n int) {
+	for i := 0; i < n; i++ {
+		if err := marked(); err != nil {
+			fmt.Fprintln(os.Stderr, "fork", i, err)
+			os.Exit(1)
+		}
+	}
+	fmt.Println("started", n)
+}
+
+// passFd hands its stdout and stderr to a grandchild through a unix socket
+// (SCM_RIGHTS), closes its own and exits 7. The grandchild was started with
+// /dev/null as its output, so only the passed fds link it to tinit's pipes.
+func passFd() int {
+	fmt.Println("from child")
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	devnull, err := os.OpenFile("/dev/null", os.O_RDWR, 0)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	env := append(os.Environ(), "HOSTILE_MODE=recvfd")
+	_, err = syscall.ForkExec("/proc/self/exe", []string{"hostile-recv"}, &syscall.ProcAttr{
+		Env:   env,
+		Files: []uintptr{devnull.Fd(), devnull.Fd(), devnull.Fd(), uintptr(fds[1])},
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	unix.Close(fds[1])
+	if err := unix.Sendmsg(fds[0], []byte{'x'}, unix.UnixRights(1, 2), nil, 0); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	// Wait for the grandchild to hold the fds, so they are never only in
+	// flight in the socket, where no scan of /proc can see them.
+	if _, err := unix.Read(fds[0], make([]byte, 1)); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	unix.Close(1)
+	unix.Close(2)
+	return 7
+}
+
+// recvFd takes the passed stdout and stderr, writes one line to each once
+// the sender is gone, and then exits, or holds them for good when
+// HOSTILE_HOLD=1.
+func recvFd() {
+	oob := make([]byte, unix.CmsgSpace(2*4))
+	_, oobn, _, _, err := unix.Recvmsg(3, make([]byte, 1), oob, 0)
+	if err != nil {
+		os.WriteFile("/tmp/hb/dbg", []byte(err.Error()), 0644)
+		os.Exit(1)
+	}
+	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+	if err != nil || len(msgs) != 1 {
+		os.Exit(1)
+	}
+	got, err := unix.ParseUnixRights(&msgs[0])
+	if err != nil || len(got) != 2 {
+		os.Exit(1)
+	}
+	_, _ = unix.Write(3, []byte{'k'})
+	// The sender exits after the ack; the socket's end of file says so.
+	_, _ = unix.Read(3, make([]byte, 1))
+	_, _ = unix.Write(got[0], []byte("from grandchild\n"))
+	_, _ = unix.Write(got[1], []byte("grandchild stderr\n"))
+	if os.Getenv("HOSTILE_HOLD") == "1" {
+		hold()
+	}
+}
+
+// orphans starts n short-lived processes one after another as children of
+// its own parent (CLONE_PARENT), so tinit reaps every one, and prints
+// tinit's fd count and resident set size after the first tenth and at the
+// end.
+func orphans(n int) {
+	ppid := os.Getppid()
+	attr := &syscall.ProcAttr{Sys: &syscall.SysProcAttr{Cloneflags: syscall.CLONE_PARENT}}
+	sample := func(label string) {
+		ents, err := os.ReadDir(filepath.Join("/proc", strconv.Itoa(ppid), "fd"))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		fmt.Printf("%s fds=%d rss=%d\n", label, len(ents), rssKB(ppid))
+	}
+	for i := 1; i <= n; i++ {
+		if _, err := syscall.ForkExec("/bin/true", []string{"true"}, attr); err != nil {
+			fmt.Fprintln(os.Stderr, "spawn", i, err)
+			os.Exit(1)
+		}
+		if i == n/10 {
+			sample("early")
+		}
+	}
+	// Let tinit catch up with the last SIGCHLDs before the late sample.
+	for i := 0; i < 200 && childrenOf(ppid) > 1; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	sample("late")
+}
+
+func rssKB(pid int) int {
+	b, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return n
+		}
+	}
+	return -1
+}
+
+// childrenOf counts pid's children, zombies included.
+func childrenOf(pid int) int {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+	return len(strings.Fields(string(b)))
+}
+
+// trap counts SIGUSR1s while writing numbered lines; SIGUSR2 makes it
+// print the count and exit 0.
+func trap() {
+	c := make(chan os.Signal, 1024)
+	signal.Notify(c, syscall.SIGUSR1, syscall.SIGUSR2)
+	fmt.Println("ready")
+	usr1, line := 0, 0
+	tick := time.NewTicker(time.Millisecond)
+	for {
+		select {
+		case s := <-c:
+			if s == syscall.SIGUSR2 {
+				fmt.Printf("line %d\nusr1 %d\n", line, usr1)
+				return
+			}
+			usr1++
+		case <-tick.C:
+			fmt.Printf("line %d\n", line)
+			line++
+		}
+	}
+}
+
+// rename disguises itself: it re-executes itself with an argv of terminal
+// escape sequences and a very long argument, sets its comm to escapes too,
+// starts a child that holds the output under the same disguise, and holds
+// the output itself.
+func rename() {
+	if len(os.Args) < 2 || os.Args[1] != "\x1b]0;pwned\a" {
+		evil := []string{"\x1b[2J\x1b[31mEVIL\x1b[0m\r\n", "\x1b]0;pwned\a",
+			strings.Repeat("\x1b[1mA very long line\x9b\u202e", 4000)}
+		if err := syscall.Exec("/proc/self/exe", evil, os.Environ()); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
+	name := []byte("\x1b[5m\a\n\x00")
+	_ = unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(&name[0])), 0, 0, 0)
+	if os.Getenv("HOSTILE_CHILD") == "" {
+		_, err := syscall.ForkExec("/proc/self/exe", os.Args, &syscall.ProcAttr{
+			Env: append(os.Environ(), "HOSTILE_CHILD=1"), Files: []uintptr{0, 1, 2}})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
+	hold()
+}
+
+// hold keeps the output open until killed. A bare select{} would make the
+// Go runtime call it a deadlock.
+func hold() {
+	for {
+		time.Sleep(time.Hour)
+	}
+}
