@@ -41,7 +41,7 @@ type PsRow struct {
 type PsView struct {
 	Tinit   *Proc
 	Streams []PsStream
-	Main    *Proc // nil once the main child has exited
+	Main    *Proc // nil once the main child has exited and been reaped
 	Rows    []PsRow
 	uptime  uint64
 }
@@ -95,6 +95,10 @@ func NewPsView(in *PsInput) *PsView {
 	}
 	return v
 }
+
+// MainRunning tells whether the main child is alive: not gone, not a
+// zombie tinit has yet to reap.
+func (v *PsView) MainRunning() bool { return v.Main != nil && v.Main.State != "Z" }
 
 func (h *Holder) holdsStream(name string) bool {
 	for _, hd := range h.Holds {
@@ -162,7 +166,7 @@ func voteStream(s *Snapshot, ino uint64) string {
 // before anything else, in a process group of its own in tinit's session.
 // Every other child of tinit is an orphan descended from it, so started no
 // earlier: if the oldest child (by start time, then pid) is not such a
-// group leader, the main child has exited. An orphan that made a process
+// group leader, the main child has exited and been reaped. An orphan that made a process
 // group of its own in tinit's session (a shell with job control does) and
 // outlived the main child passes for it: /proc keeps no record of who
 // forked whom.
@@ -174,7 +178,7 @@ func mainChild(s *Snapshot, kids []*Proc) *Proc {
 		}
 	}
 	t := s.Procs[s.Self]
-	if oldest == nil || t == nil || oldest.Pgid != oldest.PID || oldest.Sid != t.Sid || oldest.State == "Z" {
+	if oldest == nil || t == nil || oldest.Pgid != oldest.PID || oldest.Sid != t.Sid {
 		return nil
 	}
 	return oldest
@@ -241,16 +245,19 @@ func (v *PsView) Summary() string {
 		hold = append(hold, "no output pipe is open")
 	}
 	parts = append(parts, strings.Join(hold, ", "))
-	if v.Main != nil {
+	switch {
+	case v.MainRunning():
 		parts = append(parts, "main child "+strconv.Itoa(v.Main.PID)+" running for "+v.age(v.Main))
-	} else {
+	case v.Main != nil:
+		parts = append(parts, "main child "+strconv.Itoa(v.Main.PID)+" has exited")
+	default:
 		parts = append(parts, "main child has exited")
-		if len(v.Streams) == 0 {
-			if n := len(v.Rows) - 1; n > 0 {
-				parts = append(parts, plural(n, "process is", "processes are")+" left for tinit to end")
-			} else {
-				parts = append(parts, "nothing is left: tinit is exiting")
-			}
+	}
+	if !v.MainRunning() && len(v.Streams) == 0 {
+		if n := len(v.Rows) - 1; n > 0 {
+			parts = append(parts, plural(n, "process is", "processes are")+" left for tinit to end")
+		} else {
+			parts = append(parts, "nothing is left: tinit is exiting")
 		}
 	}
 	return strings.Join(parts, "; ")

@@ -57,11 +57,16 @@ func (v *PsView) JSON() []byte {
 			int("inode", int64(st.Inode)).raw("holders", appendInts(nil, st.Holders)).end()...)
 	}
 	streams = append(streams, ']')
-	main := newObj(nil).bool("exited", v.Main == nil)
+	main := newObj(nil).bool("exited", !v.MainRunning())
 	if v.Main == nil {
-		main.null("pid").null("age_ms")
+		main.null("pid")
 	} else {
-		main.int("pid", int64(v.Main.PID)).int("age_ms", v.ageMs(v.Main))
+		main.int("pid", int64(v.Main.PID))
+	}
+	if v.MainRunning() {
+		main.int("age_ms", v.ageMs(v.Main))
+	} else {
+		main.null("age_ms")
 	}
 	o := newObj(nil).
 		raw("tinit", v.procObj(v.Tinit).end()).

@@ -196,3 +196,23 @@ func TestPsLongCommandKeepsMarks(t *testing.T) {
 		}
 	}
 }
+
+// A main child that has exited but is not reaped yet is still the main
+// child, not an orphan, and not running.
+func TestPsZombieMainChild(t *testing.T) {
+	in := psInput()
+	in.Snap.Procs[7].State = "Z"
+	v := NewPsView(in)
+	if v.Main == nil || v.Main.PID != 7 || v.MainRunning() {
+		t.Fatalf("main child %+v, running %v", v.Main, v.MainRunning())
+	}
+	if r := v.Rows[1]; r.p.PID != 7 || !r.Main || r.Orphan {
+		t.Fatalf("row %+v", r)
+	}
+	if got, want := v.Summary(), "3 processes hold stdout, 4 hold stderr; main child 7 has exited"; got != want {
+		t.Errorf("summary %q, want %q", got, want)
+	}
+	if js := string(v.JSON()); !strings.Contains(js, `"main_child":{"exited":true,"pid":7,"age_ms":null}`) {
+		t.Errorf("JSON: %s", js)
+	}
+}

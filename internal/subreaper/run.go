@@ -17,6 +17,10 @@ import (
 // stays a small cost.
 const scanInterval = 50 * time.Millisecond
 
+// reapBackstop bounds how long a lost SIGCHLD can hide a child's exit:
+// qemu-user now and then never delivers one to an emulated tinit.
+const reapBackstop = 250 * time.Millisecond
+
 // Run runs cfg's command under tinit and returns tinit's exit status.
 func Run(cfg Config) int {
 	l := logger{cfg.Verbosity}
@@ -102,9 +106,10 @@ func (r *run) loop() int {
 		if exit {
 			return r.finish()
 		}
-		if wake >= 0 {
-			timer.Reset(wake)
+		if wake < 0 || wake > reapBackstop {
+			wake = reapBackstop
 		}
+		timer.Reset(wake)
 		select {
 		case <-r.sigs.chld:
 			r.children = r.reap()
@@ -115,6 +120,7 @@ func (r *run) loop() int {
 			r.drained, r.drainedAt = true, time.Now()
 			r.l.Info("output complete: both pipes reached end of file")
 		case <-timer.C:
+			r.children = r.reap()
 		}
 	}
 }

@@ -1,5 +1,3 @@
-//go:build wip_core
-
 package integration
 
 import (

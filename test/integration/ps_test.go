@@ -18,18 +18,18 @@ import (
 )
 
 // psScript is the main child of the testbed: it leaks one process of each
-// kind `tinit ps` explains, says ready, and exits 3 once its stdin closes.
-// $1 is a file for the zombie's pid.
+// kind tinit ps explains, says ready, and exits 3 once its stdin closes.
 //   - sleep 1000: a background job holding stdout only
 //   - sleep 1001: a setsid daemon, orphaned at once, holding stderr only
-//   - sleep 1002: an orphan holding nothing, whose child (sleep 0) is a
-//     zombie it never waits for. An orphaned zombie proper cannot be shown:
-//     tinit reaps it at once.
+//   - sleep 1002: an orphan holding nothing, whose child sh is a zombie it
+//     never waits for: the child exits only once its parent has exec'd
+//     sleep, so no shell can reap it first. An orphaned zombie proper
+//     cannot be shown: tinit reaps it at once.
 //   - (sleep 1003) | cat: sleep holds stderr and feeds cat, a relay holding
 //     stdout and stderr
 const psScript = `sleep 1000 2>/dev/null &
 (setsid sleep 1001 >/dev/null &)
-(sh -c 'sleep 0 & echo $! >"$0"; exec sleep 1002' "$1" >/dev/null 2>&1 &)
+(sh -c 'sh -c "until [ \"\$(cat /proc/\$PPID/comm)\" = sleep ]; do sleep 0.01; done" & exec sleep 1002' >/dev/null 2>&1 &)
 (sleep 1003) | cat &
 echo ready
 read x
@@ -54,7 +54,7 @@ func startPsBed(t *testing.T) *psBed {
 	if err := os.WriteFile(script, []byte(psScript), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	argv := append(nsPrefix(t), tinitBin, "--grace", "60s", "--", "sh", script, filepath.Join(dir, "zombie"))
+	argv := append(nsPrefix(t), tinitBin, "--grace", "60s", "--", "sh", script)
 	b := &psBed{cmd: exec.Command(argv[0], argv[1:]...), script: script, done: make(chan error, 1)}
 	b.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	b.cmd.Stderr = os.Stderr
@@ -287,7 +287,7 @@ func psByCmd(v psJSON, cmd string) (psJSONProc, bool) {
 
 func psZombie(v psJSON) (psJSONProc, bool) {
 	for _, p := range v.Processes {
-		if p.State == "zombie" && p.Comm == "sleep" {
+		if p.State == "zombie" && p.Comm == "sh" {
 			return p, true
 		}
 	}
@@ -367,14 +367,14 @@ func TestPsShowsLeaksHoldersAndOrphans(t *testing.T) {
 	}
 	zombie, _ := psZombie(v)
 	sleep1000, daemon, parent, source, cat := pid("sleep 1000"), pid("sleep 1001"), pid("sleep 1002"), pid("sleep 1003"), pid("cat")
-	shLine := "sh " + b.script + " " + filepath.Join(filepath.Dir(b.script), "zombie")
+	shLine := "sh " + b.script
 	main := psWant{1, "live", shLine + "  <- main child, holds stdout (fd 1), holds stderr (fd 2)"}
 	want := map[int]psWant{
 		mainPID:    main,
 		sleep1000:  {2, "live", "sleep 1000  <- holds stdout (fd 1)"},
 		daemon:     {1, "live", "sleep 1001  <- orphan, holds stderr (fd 2)"},
 		parent:     {1, "live", "sleep 1002  <- orphan"},
-		zombie.PID: {2, "zombie", "[sleep]"},
+		zombie.PID: {2, "zombie", "[sh]"},
 		source:     {2, "live", "sleep 1003  <- holds stderr (fd 2), feeds " + strconv.Itoa(cat)},
 		cat:        {2, "live", "cat  <- holds stdout (fd 1), holds stderr (fd 2), relay"},
 	}
@@ -394,7 +394,10 @@ func TestPsShowsLeaksHoldersAndOrphans(t *testing.T) {
 
 	// Once the main child has exited, its leaks are tinit's orphans.
 	b.stdin.Close()
-	v = b.psUntil(t, func(v psJSON) bool { return v.MainChild.Exited })
+	v = b.psUntil(t, func(v psJSON) bool {
+		_, left := psByCmd(v, shLine)
+		return v.MainChild.Exited && v.MainChild.PID == nil && !left
+	})
 	if v.MainChild.PID != nil || v.MainChild.AgeMs != nil {
 		t.Errorf("main child after it exited: %+v", v.MainChild)
 	}

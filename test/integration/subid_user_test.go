@@ -1,5 +1,3 @@
-//go:build wip_apt
-
 package integration
 
 import (

@@ -1,5 +1,3 @@
-//go:build wip_apt
-
 package integration
 
 import (
@@ -139,9 +137,9 @@ func newAptBed(t *testing.T, withTinit bool) *aptBed {
 	t.Helper()
 	requireTool(t, "unshare", "util-linux")
 	requireTool(t, "autopkgtest", "autopkgtest")
-	tarball := minbaseTarball(t)
 	u := requireSubidUser(t)
 	requireUserNS(t, u)
+	tarball := minbaseTarball(t)
 
 	base, err := os.MkdirTemp("", "tinit-apt-")
 	if err != nil {

@@ -68,6 +68,7 @@ func newPodman(t *testing.T) *podman {
 	requireTool(t, "podman", "podman")
 	requireTool(t, "runc", "runc")
 	requireTool(t, "conmon", "conmon")
+	requireTool(t, "unshare", "util-linux")
 	if os.Geteuid() != 0 {
 		skipOrFail(t, "the podman tests run rootful podman and need root")
 	}
