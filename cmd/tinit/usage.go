@@ -46,6 +46,10 @@ GRACE, NO_DRAIN, STDOUT_FILE, STDERR_FILE or REPORT. Options win.
 Exit status: COMMAND's exit code, or 128+N if a signal N killed it;
 126 if COMMAND cannot be executed, 127 if it is not found,
 125 for a usage error or a failure of tinit's own.
+
+tinit ps [--json] [PID] shows the processes below a running tinit (pid 1 by
+default) and which of them hold its output open; to run a program named ps
+under tinit, write tinit -- ps.
 `)
 	return b.String()
 }

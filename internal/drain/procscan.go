@@ -39,6 +39,34 @@ var procRoot = "/proc"
 // which costs a readlink per fd. Processes that vanish or deny access midway
 // are skipped or kept without fds: a scan never fails for one process.
 func Scan(withFds bool) (*Snapshot, error) {
+	snap, err := scanProcs()
+	if err == nil && withFds {
+		for pid, p := range snap.Procs {
+			p.Writes, p.Reads = pipeFds(pid)
+		}
+	}
+	return snap, err
+}
+
+// ScanOwn reads every process, but the pipe fds only of tinit and its
+// descendants: only they can hold the pipes tinit made (an orphan is
+// reparented to tinit), and as a subreaper on a busy host reading every
+// fd of every process would make each round of ending leaks take seconds.
+func ScanOwn() (*Snapshot, error) {
+	snap, err := scanProcs()
+	if err != nil {
+		return nil, err
+	}
+	own := append(snap.Descendants(snap.Self), snap.Procs[snap.Self])
+	for _, p := range own {
+		if p != nil {
+			p.Writes, p.Reads = pipeFds(p.PID)
+		}
+	}
+	return snap, nil
+}
+
+func scanProcs() (*Snapshot, error) {
 	self := os.Getpid()
 	if link, err := os.Readlink(procRoot + "/self"); err != nil || link != strconv.Itoa(self) {
 		return nil, ErrNoProc
@@ -53,14 +81,9 @@ func Scan(withFds bool) (*Snapshot, error) {
 		if err != nil {
 			continue
 		}
-		p, ok := readProc(pid, true)
-		if !ok {
-			continue
+		if p, ok := readProc(pid, true); ok {
+			snap.Procs[pid] = p
 		}
-		if withFds {
-			p.Writes, p.Reads = pipeFds(pid)
-		}
-		snap.Procs[pid] = p
 	}
 	return snap, nil
 }

@@ -5,12 +5,13 @@ import (
 	"os/exec"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
 )
 
-// Scan on the real /proc sees a child holding a pipe of ours for writing,
+// ScanOwn on the real /proc sees a child holding a pipe of ours for writing,
 // by inode, and Holders names it with the fd it holds it on.
 func TestScanFindsRealHolder(t *testing.T) {
 	r, w, err := os.Pipe()
@@ -32,7 +33,7 @@ func TestScanFindsRealHolder(t *testing.T) {
 	var h *Holder
 	// The shell has to get to exec; a scan before that sees it, not sleep.
 	for try := 0; try < 100 && h == nil; try++ {
-		snap, err := Scan(true)
+		snap, err := ScanOwn()
 		if err != nil {
 			t.Skipf("this /proc does not show our pid namespace: %v", err)
 		}
@@ -63,7 +64,7 @@ func TestScanFindsRealHolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = cmd.Wait()
-	if ws := cmd.ProcessState.Sys().(interface{ Signal() os.Signal }); ws.Signal() != unix.SIGKILL {
+	if ws := cmd.ProcessState.Sys().(syscall.WaitStatus); ws.Signal() != unix.SIGKILL {
 		t.Fatalf("child ended by %v", ws.Signal())
 	}
 }

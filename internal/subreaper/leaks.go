@@ -12,7 +12,7 @@ import (
 // endHolders is one round of ending the processes that keep the output pipes
 // open after the grace period.
 func (r *run) endHolders(now time.Time) {
-	snap, err := drain.Scan(true)
+	snap, err := drain.ScanOwn()
 	if err != nil {
 		r.sayNoProc(err)
 		r.endRest(now)

@@ -1,5 +1,3 @@
-//go:build wip_build
-
 package integration
 
 import (
@@ -19,8 +17,8 @@ import (
 	"time"
 )
 
-// budget is the size limit of the stripped amd64 binary: 2.0 MiB.
-const budget = 2 << 20
+// amd64Budget is the size limit of the stripped amd64 binary: 2.0 MiB.
+const amd64Budget = 2 << 20
 
 // debArch maps Debian architectures to what Go calls them and the ELF
 // machine they must carry.
@@ -67,10 +65,10 @@ var (
 	distRes  result
 )
 
-// dist builds, once per test binary, the architectures the tests look at:
-// the host's, amd64 for the budget, and those the qemu tests run. It lives
-// next to tinitBin, so TestMain removes it.
-func dist(t testing.TB) string {
+// buildDist builds, once per test binary, the architectures the tests look
+// at: the host's, amd64 for the budget, and those the qemu tests run. It
+// lives next to tinitBin, so TestMain removes it.
+func buildDist(t testing.TB) string {
 	t.Helper()
 	host := hostArch(t)
 	distOnce.Do(func() {
@@ -107,7 +105,7 @@ func TestBuildScriptHelp(t *testing.T) {
 // Every output is a static, stripped ELF of its architecture, built without
 // cgo and with -trimpath, and SHA256SUMS lists exactly those files.
 func TestBuildStaticOutputs(t *testing.T) {
-	d := dist(t)
+	d := buildDist(t)
 	if !strings.Contains(distRes.Stdout, "tinit-amd64 ") || !strings.Contains(distRes.Stdout, " bytes") {
 		t.Errorf("the script does not print each size:\n%s", distRes.Stdout)
 	}
@@ -202,7 +200,7 @@ func TestBuildReproducible(t *testing.T) {
 // --version reports what git says about the tree, or what the builder asks.
 func TestBuildVersion(t *testing.T) {
 	host := hostArch(t)
-	r := run(t, 10*time.Second, filepath.Join(dist(t), "tinit-"+host), "--version")
+	r := run(t, 10*time.Second, filepath.Join(buildDist(t), "tinit-"+host), "--version")
 	if r.Code != 0 {
 		t.Fatalf("--version: code %d, stderr %q", r.Code, r.Stderr)
 	}
@@ -232,14 +230,14 @@ func TestBuildVersion(t *testing.T) {
 }
 
 func TestBuildAmd64UnderBudget(t *testing.T) {
-	st, err := os.Stat(filepath.Join(dist(t), "tinit-amd64"))
+	st, err := os.Stat(filepath.Join(buildDist(t), "tinit-amd64"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Size() > budget {
-		t.Fatalf("tinit-amd64 is %d bytes, over the %d-byte budget", st.Size(), budget)
+	if st.Size() > amd64Budget {
+		t.Fatalf("tinit-amd64 is %d bytes, over the %d-byte budget", st.Size(), amd64Budget)
 	}
-	t.Logf("tinit-amd64: %d bytes, %d under budget", st.Size(), budget-st.Size())
+	t.Logf("tinit-amd64: %d bytes, %d under budget", st.Size(), amd64Budget-st.Size())
 
 	out := t.TempDir()
 	cmd := exec.Command("bash", filepath.Join(repoRoot, "scripts", "build-static.sh"),

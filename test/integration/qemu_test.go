@@ -1,5 +1,3 @@
-//go:build wip_build
-
 package integration
 
 import (
@@ -71,7 +69,7 @@ func TestQemuForeignArch(t *testing.T) {
 	requireTool(t, "update-binfmts", "binfmt-support")
 	enableBinfmt(t, handlers)
 	ns := nsPrefix(t)
-	d := dist(t)
+	d := buildDist(t)
 	for _, q := range qemuArches {
 		t.Run(q.deb, func(t *testing.T) {
 			bin := filepath.Join(d, "tinit-"+q.deb)

@@ -42,6 +42,18 @@ func main() {
 	}
 }
 
+// withEnv is the environment with name set to value: a duplicate would
+// lose, since the first occurrence wins.
+func withEnv(name, value string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, name+"=") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, name+"="+value)
+}
+
 func envInt(name string, def int) int {
 	if n, err := strconv.Atoi(os.Getenv(name)); err == nil {
 		return n
@@ -94,7 +106,7 @@ func mass(n int) {
 // /dev/null as its output, so only the passed fds link it to tinit's pipes.
 func passFd() int {
 	fmt.Println("from child")
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -104,7 +116,7 @@ func passFd() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	env := append(os.Environ(), "HOSTILE_MODE=recvfd")
+	env := withEnv("HOSTILE_MODE", "recvfd")
 	_, err = syscall.ForkExec("/proc/self/exe", []string{"hostile-recv"}, &syscall.ProcAttr{
 		Env:   env,
 		Files: []uintptr{devnull.Fd(), devnull.Fd(), devnull.Fd(), uintptr(fds[1])},
@@ -136,7 +148,6 @@ func recvFd() {
 	oob := make([]byte, unix.CmsgSpace(2*4))
 	_, oobn, _, _, err := unix.Recvmsg(3, make([]byte, 1), oob, 0)
 	if err != nil {
-		os.WriteFile("/tmp/hb/dbg", []byte(err.Error()), 0644)
 		os.Exit(1)
 	}
 	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
