@@ -190,6 +190,8 @@ for a in "${all_arches[@]}"; do
 done
 
 command -v go >/dev/null || die "go is not on PATH"
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
 cd "$root"
 if [ -n "${TINIT_VERSION:-}" ]; then
 	version=$TINIT_VERSION
@@ -213,8 +215,6 @@ for v in "$version" "$commit"; do
 done
 ldflags="$base_ldflags -X=main.version=$version -X=main.commit=$commit"
 
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
 tmp=$(mktemp -d "$out/.build.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 

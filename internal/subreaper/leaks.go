@@ -16,7 +16,7 @@ func (r *run) endHolders(now time.Time) {
 	if err != nil {
 		r.sayNoProc(err)
 		r.endRest(now)
-		r.giveUpIfUnseen(now, !r.children)
+		r.giveUpIfUnseen(now, !r.children || r.outOfReach(now))
 		return
 	}
 	hs := snap.Holders(r.d.Inodes())
@@ -100,6 +100,14 @@ func (r *run) signalDescendants(sig unix.Signal) {
 	}
 	_ = unix.Kill(target, sig)
 	_ = unix.Kill(target, unix.SIGCONT)
+}
+
+// outOfReach tells that the children left are beyond what tinit can name:
+// a subreaper without /proc signals only the main child's process group, so
+// an orphan that left it (setsid) would keep tinit waiting for good. Once
+// the group has had SIGKILL and kill-after more, tinit stops waiting.
+func (r *run) outOfReach(now time.Time) bool {
+	return r.noProcSaid && !r.pid1 && r.restStarted && now.Sub(r.restDeadline) >= r.cfg.KillAfter
 }
 
 func (r *run) sayNoProc(err error) {

@@ -147,6 +147,10 @@ func (r *run) step(now time.Time) (exit bool, wake time.Duration) {
 	if !r.children {
 		return true, 0
 	}
+	if r.outOfReach(now) {
+		r.l.Error("descendants that left the main child's process group are still running; without /proc tinit cannot name them, so it exits without them")
+		return true, 0
+	}
 	r.endRest(now)
 	return false, scanInterval
 }

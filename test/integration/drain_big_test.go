@@ -1,0 +1,144 @@
+//go:build wip_drain
+
+package integration
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"hash"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const gib = 1 << 30
+
+// yesLine is what `yes` repeats on the stderr stream: not all zeros, so a
+// shifted or repeated block changes the hash.
+const yesLine = "tinit lossless 0123456789 abcdefghijklmnopqrstuvwxyz"
+
+// expectedHash is the sha256 of n bytes of line repeated (with newlines),
+// or of zeros when line is "".
+func expectedHash(n int64, line string) string {
+	h := sha256.New()
+	block := make([]byte, 1<<20)
+	if line != "" {
+		unit := []byte(line + "\n")
+		block = bytes.Repeat(unit, (1<<20)/len(unit)+1)
+		block = block[:len(block)/len(unit)*len(unit)]
+	}
+	for n > 0 {
+		k := min(n, int64(len(block)))
+		h.Write(block[:k])
+		n -= k
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// hashPipe hashes everything read from r.
+type hashed struct {
+	h hash.Hash
+	n int64
+}
+
+func hashFrom(r io.Reader, into *hashed, wg *sync.WaitGroup) {
+	defer wg.Done()
+	into.h = sha256.New()
+	buf := make([]byte, 1<<20)
+	for {
+		k, err := r.Read(buf)
+		into.h.Write(buf[:k])
+		into.n += int64(k)
+		if err != nil {
+			return
+		}
+	}
+}
+
+// vmHWM is the peak resident set of pid in KiB, from /proc.
+func vmHWM(pid int) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return n
+		}
+	}
+	return 0
+}
+
+// 1 GiB through each stream at once: every byte arrives unchanged, and
+// tinit's memory stays small whatever the child writes.
+func TestDrainGiBPerStream(t *testing.T) {
+	if testing.Short() {
+		t.Skip("moves 2 GiB")
+	}
+	requireTool(t, "yes", "coreutils")
+	wantOut, wantErr := expectedHash(gib, ""), expectedHash(gib, yesLine)
+	or, ow, _ := os.Pipe()
+	er, ew, _ := os.Pipe()
+	cmd := exec.Command(tinitBin, "--", "sh", "-c",
+		"head -c "+strconv.Itoa(gib)+" /dev/zero & yes '"+yesLine+"' | head -c "+strconv.Itoa(gib)+" >&2; wait")
+	cmd.Stdout, cmd.Stderr = ow, ew
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ow.Close()
+	ew.Close()
+	var got [2]hashed
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go hashFrom(or, &got[0], &wg)
+	go hashFrom(er, &got[1], &wg)
+	exited := make(chan error, 1)
+	go func() { wg.Wait(); exited <- cmd.Wait() }()
+	hwm := 0
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(5 * time.Minute)
+	var err error
+wait:
+	for {
+		select {
+		case err = <-exited:
+			break wait
+		case <-tick.C:
+			hwm = max(hwm, vmHWM(cmd.Process.Pid))
+		case <-deadline:
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			t.Fatalf("2 GiB did not get through in 5 minutes (%d and %d bytes so far)", got[0].n, got[1].n)
+		}
+	}
+	if err != nil {
+		t.Fatalf("tinit: %v", err)
+	}
+	elapsed := time.Since(start)
+	for i, want := range []string{wantOut, wantErr} {
+		if h := hex.EncodeToString(got[i].h.Sum(nil)); got[i].n != gib || h != want {
+			t.Errorf("stream %d: %d bytes, sha256 %s; want %d bytes, %s", i+1, got[i].n, h, gib, want)
+		}
+	}
+	// ru_maxrss of a waited-for child also covers the children it reaped,
+	// so it bounds tinit's own peak from above.
+	maxrss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss
+	t.Logf("2 GiB in %v; tinit's peak RSS: VmHWM %d KiB (last sample), ru_maxrss with its children %d KiB",
+		elapsed.Round(time.Millisecond), hwm, maxrss)
+	if hwm == 0 {
+		t.Fatal("no VmHWM sample of tinit")
+	}
+	if hwm > 16<<10 {
+		t.Fatalf("tinit's peak RSS %d KiB: memory is not bounded", hwm)
+	}
+}
