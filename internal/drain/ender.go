@@ -56,34 +56,39 @@ func (e *Ender) NewHolders(hs []*Holder) []*Holder {
 	return fresh
 }
 
-// Round acts on one scan's holders.
+// Round acts on one scan's holders. SIGTERM or SIGKILL goes before SIGCONT:
+// a stopped process then meets the pending signal the moment it resumes,
+// before it runs another instruction of its own.
 func (e *Ender) Round(now time.Time, hs []*Holder) {
 	if e.tracks == nil {
 		e.tracks = map[procKey]*track{}
 	}
 	for _, h := range hs {
-		t := e.track(h)
+		e.act(now, e.track(h), h)
 		_ = Signal(h.Proc, unix.SIGCONT)
-		if h.Relay {
-			t.wasRelay = true
-			continue
+	}
+}
+
+func (e *Ender) act(now time.Time, t *track, h *Holder) {
+	if h.Relay {
+		t.wasRelay = true
+		return
+	}
+	if t.sourceSince.IsZero() {
+		t.sourceSince = now
+	}
+	if t.wasRelay && now.Sub(t.sourceSince) < e.Grace {
+		return
+	}
+	switch {
+	case !e.firstTerm.IsZero() && now.Sub(e.firstTerm) >= e.KillAfter:
+		e.send(t, h, unix.SIGKILL)
+	case !t.termed:
+		if e.firstTerm.IsZero() {
+			e.firstTerm = now
 		}
-		if t.sourceSince.IsZero() {
-			t.sourceSince = now
-		}
-		if t.wasRelay && now.Sub(t.sourceSince) < e.Grace {
-			continue
-		}
-		switch {
-		case !e.firstTerm.IsZero() && now.Sub(e.firstTerm) >= e.KillAfter:
-			e.send(t, h, unix.SIGKILL)
-		case !t.termed:
-			if e.firstTerm.IsZero() {
-				e.firstTerm = now
-			}
-			t.termed = true
-			e.send(t, h, unix.SIGTERM)
-		}
+		t.termed = true
+		e.send(t, h, unix.SIGTERM)
 	}
 }
 

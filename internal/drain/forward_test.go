@@ -242,9 +242,11 @@ func TestForwardOutputBreaksMidway(t *testing.T) {
 	out := dupClose(t, w)
 	defer unix.Close(out)
 	var got bytes.Buffer
+	readerDone := make(chan struct{})
 	go func() {
 		_, _ = io.CopyN(&got, r, 1<<20)
 		r.Close()
+		close(readerDone)
 	}()
 	copyPath := filepath.Join(t.TempDir(), "copy")
 	var logs logSink
@@ -253,6 +255,7 @@ func TestForwardOutputBreaksMidway(t *testing.T) {
 		t.Fatal(err)
 	}
 	pump(t, s, data)
+	<-readerDone
 	if !bytes.Equal(got.Bytes(), data[:1<<20]) {
 		t.Errorf("forwarded prefix differs")
 	}

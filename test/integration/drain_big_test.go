@@ -1,5 +1,3 @@
-//go:build wip_drain
-
 package integration
 
 import (
@@ -18,15 +16,15 @@ import (
 	"time"
 )
 
-const gib = 1 << 30
+const drainGib = 1 << 30
 
-// yesLine is what `yes` repeats on the stderr stream: not all zeros, so a
+// drainYesLine is what `yes` repeats on the stderr stream: not all zeros, so a
 // shifted or repeated block changes the hash.
-const yesLine = "tinit lossless 0123456789 abcdefghijklmnopqrstuvwxyz"
+const drainYesLine = "tinit lossless 0123456789 abcdefghijklmnopqrstuvwxyz"
 
-// expectedHash is the sha256 of n bytes of line repeated (with newlines),
+// drainExpectedHash is the sha256 of n bytes of line repeated (with newlines),
 // or of zeros when line is "".
-func expectedHash(n int64, line string) string {
+func drainExpectedHash(n int64, line string) string {
 	h := sha256.New()
 	block := make([]byte, 1<<20)
 	if line != "" {
@@ -43,12 +41,12 @@ func expectedHash(n int64, line string) string {
 }
 
 // hashPipe hashes everything read from r.
-type hashed struct {
+type drainHashed struct {
 	h hash.Hash
 	n int64
 }
 
-func hashFrom(r io.Reader, into *hashed, wg *sync.WaitGroup) {
+func drainHashFrom(r io.Reader, into *drainHashed, wg *sync.WaitGroup) {
 	defer wg.Done()
 	into.h = sha256.New()
 	buf := make([]byte, 1<<20)
@@ -62,8 +60,8 @@ func hashFrom(r io.Reader, into *hashed, wg *sync.WaitGroup) {
 	}
 }
 
-// vmHWM is the peak resident set of pid in KiB, from /proc.
-func vmHWM(pid int) int {
+// drainVmHWM is the peak resident set of pid in KiB, from /proc.
+func drainVmHWM(pid int) int {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
 		return 0
@@ -84,11 +82,11 @@ func TestDrainGiBPerStream(t *testing.T) {
 		t.Skip("moves 2 GiB")
 	}
 	requireTool(t, "yes", "coreutils")
-	wantOut, wantErr := expectedHash(gib, ""), expectedHash(gib, yesLine)
+	wantOut, wantErr := drainExpectedHash(drainGib, ""), drainExpectedHash(drainGib, drainYesLine)
 	or, ow, _ := os.Pipe()
 	er, ew, _ := os.Pipe()
 	cmd := exec.Command(tinitBin, "--", "sh", "-c",
-		"head -c "+strconv.Itoa(gib)+" /dev/zero & yes '"+yesLine+"' | head -c "+strconv.Itoa(gib)+" >&2; wait")
+		"head -c "+strconv.Itoa(drainGib)+" /dev/zero & yes '"+drainYesLine+"' | head -c "+strconv.Itoa(drainGib)+" >&2; wait")
 	cmd.Stdout, cmd.Stderr = ow, ew
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	start := time.Now()
@@ -97,11 +95,11 @@ func TestDrainGiBPerStream(t *testing.T) {
 	}
 	ow.Close()
 	ew.Close()
-	var got [2]hashed
+	var got [2]drainHashed
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go hashFrom(or, &got[0], &wg)
-	go hashFrom(er, &got[1], &wg)
+	go drainHashFrom(or, &got[0], &wg)
+	go drainHashFrom(er, &got[1], &wg)
 	exited := make(chan error, 1)
 	go func() { wg.Wait(); exited <- cmd.Wait() }()
 	hwm := 0
@@ -115,7 +113,7 @@ wait:
 		case err = <-exited:
 			break wait
 		case <-tick.C:
-			hwm = max(hwm, vmHWM(cmd.Process.Pid))
+			hwm = max(hwm, drainVmHWM(cmd.Process.Pid))
 		case <-deadline:
 			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 			t.Fatalf("2 GiB did not get through in 5 minutes (%d and %d bytes so far)", got[0].n, got[1].n)
@@ -126,8 +124,8 @@ wait:
 	}
 	elapsed := time.Since(start)
 	for i, want := range []string{wantOut, wantErr} {
-		if h := hex.EncodeToString(got[i].h.Sum(nil)); got[i].n != gib || h != want {
-			t.Errorf("stream %d: %d bytes, sha256 %s; want %d bytes, %s", i+1, got[i].n, h, gib, want)
+		if h := hex.EncodeToString(got[i].h.Sum(nil)); got[i].n != drainGib || h != want {
+			t.Errorf("stream %d: %d bytes, sha256 %s; want %d bytes, %s", i+1, got[i].n, h, drainGib, want)
 		}
 	}
 	// ru_maxrss of a waited-for child also covers the children it reaped,

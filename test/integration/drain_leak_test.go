@@ -1,5 +1,3 @@
-//go:build wip_drain
-
 package integration
 
 import (
@@ -12,8 +10,8 @@ import (
 	"time"
 )
 
-// reportJSON is the --report object as a CI system decodes it.
-type reportJSON struct {
+// drainReportJSON is the --report object as a CI system decodes it.
+type drainReportJSON struct {
 	Command    []string `json:"command"`
 	ExitStatus int      `json:"exit_status"`
 	MainChild  struct {
@@ -21,13 +19,13 @@ type reportJSON struct {
 		ExitCode *int    `json:"exit_code"`
 		Signal   *string `json:"signal"`
 	} `json:"main_child"`
-	MainMs  int64        `json:"main_ms"`
-	DrainMs int64        `json:"drain_ms"`
-	TotalMs int64        `json:"total_ms"`
-	Leaked  []leakedJSON `json:"leaked"`
+	MainMs  int64           `json:"main_ms"`
+	DrainMs int64           `json:"drain_ms"`
+	TotalMs int64           `json:"total_ms"`
+	Leaked  []drainLeakJSON `json:"leaked"`
 }
 
-type leakedJSON struct {
+type drainLeakJSON struct {
 	PID     int      `json:"pid"`
 	PPID    int      `json:"ppid"`
 	State   string   `json:"state"`
@@ -41,13 +39,13 @@ type leakedJSON struct {
 	Signal *string `json:"signal"`
 }
 
-func readReport(t *testing.T, path string) reportJSON {
+func drainReadReport(t *testing.T, path string) drainReportJSON {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("no report: %v", err)
 	}
-	var r reportJSON
+	var r drainReportJSON
 	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatalf("report is not JSON: %v\n%s", err, b)
 	}
@@ -55,7 +53,7 @@ func readReport(t *testing.T, path string) reportJSON {
 }
 
 // leakedBy finds the leaked process whose command line is cmd.
-func (r reportJSON) leakedBy(cmd string) *leakedJSON {
+func (r drainReportJSON) leakedBy(cmd string) *drainLeakJSON {
 	for i, l := range r.Leaked {
 		if strings.Join(l.Cmdline, " ") == cmd {
 			return &r.Leaked[i]
@@ -64,7 +62,7 @@ func (r reportJSON) leakedBy(cmd string) *leakedJSON {
 	return nil
 }
 
-func sig(s *string) string {
+func drainSig(s *string) string {
 	if s == nil {
 		return "null"
 	}
@@ -107,13 +105,13 @@ func TestDrainLeakedSleepReported(t *testing.T) {
 	if !strings.Contains(r.Stderr, line) {
 		t.Fatalf("stderr does not name the leaked sleep as %q:\n%s", line, r.Stderr)
 	}
-	j := readReport(t, rep)
+	j := drainReadReport(t, rep)
 	l := j.leakedBy("sleep 1000")
 	if j.ExitStatus != 4 || j.MainChild.ExitCode == nil || *j.MainChild.ExitCode != 4 || j.MainChild.Signal != nil ||
 		len(j.Leaked) != 1 || l == nil {
 		t.Fatalf("report: %+v", j)
 	}
-	if l.PID != pid || l.PPID != 1 || l.State != "S" || l.Relay || sig(l.Signal) != "SIGTERM" ||
+	if l.PID != pid || l.PPID != 1 || l.State != "S" || l.Relay || drainSig(l.Signal) != "SIGTERM" ||
 		len(l.Holds) != 2 || l.Holds[0].Stream != "stdout" || l.Holds[0].Fd != 1 || l.Holds[1].Stream != "stderr" {
 		t.Fatalf("leaked sleep in the report: %+v", *l)
 	}
@@ -175,7 +173,7 @@ func TestDrainLeakers(t *testing.T) {
 			if r.Elapsed < c.min || r.Elapsed > c.max {
 				t.Fatalf("tinit exited after %v, want between %v and %v", r.Elapsed, c.min, c.max)
 			}
-			j := readReport(t, rep)
+			j := drainReadReport(t, rep)
 			if c.cmd == "" {
 				if len(j.Leaked) != 0 {
 					t.Fatalf("nothing should have been ended: %+v", j.Leaked)
@@ -186,8 +184,8 @@ func TestDrainLeakers(t *testing.T) {
 			if l == nil {
 				t.Fatalf("the report does not name %q: %+v", c.cmd, j.Leaked)
 			}
-			if c.signal != "" && sig(l.Signal) != c.signal || c.state != "" && l.State != c.state {
-				t.Fatalf("%q: state %s signal %s, want %s and %s", c.cmd, l.State, sig(l.Signal), c.state, c.signal)
+			if c.signal != "" && drainSig(l.Signal) != c.signal || c.state != "" && l.State != c.state {
+				t.Fatalf("%q: state %s signal %s, want %s and %s", c.cmd, l.State, drainSig(l.Signal), c.state, c.signal)
 			}
 			if !strings.Contains(r.Stderr, strconv.Itoa(l.PID)+" [") {
 				t.Fatalf("stderr does not show pid %d", l.PID)

@@ -1,5 +1,3 @@
-//go:build wip_drain
-
 package integration
 
 import (
@@ -20,11 +18,11 @@ import (
 	"time"
 )
 
-// raceScript is the classic autopkgtest line: the test's streams go through
+// drainRaceScript is the classic autopkgtest line: the test's streams go through
 // process substitutions whose tee processes outlive the shell, so when the
 // shell is pid 1 and exits, the kernel kills them with output still in
 // flight. $1 is the run's directory, $2 the size, $3 where the data is.
-const raceScript = `cd "$1" || exit 99
+const drainRaceScript = `cd "$1" || exit 99
 body() {
 	case $2 in
 	small) echo out; echo err >&2 ;;
@@ -35,35 +33,35 @@ body() {
 body "$@" 2> >(tee -a ERR >&2) > >(tee -a OUT)
 `
 
-// raceCase is one kind of output with the bytes each stream must carry.
-type raceCase struct {
+// drainRaceCase is one kind of output with the bytes each stream must carry.
+type drainRaceCase struct {
 	size     string
 	out, err []byte
 }
 
-func raceCases(t *testing.T, dataDir string) []raceCase {
+func drainRaceCases(t *testing.T, dataDir string) []drainRaceCase {
 	var lo, le bytes.Buffer
 	for i := 1; i <= 1000; i++ {
 		fmt.Fprintf(&lo, "out line %d\n", i)
 		fmt.Fprintf(&le, "err line %d\n", i)
 	}
-	ho, he := textData(256<<10, 'a'), textData(256<<10, 'n')
+	ho, he := drainTextData(256<<10, 'a'), drainTextData(256<<10, 'n')
 	if err := os.WriteFile(filepath.Join(dataDir, "out.data"), ho, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dataDir, "err.data"), he, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return []raceCase{
+	return []drainRaceCase{
 		{"small", []byte("out\n"), []byte("err\n")},
 		{"large", lo.Bytes(), le.Bytes()},
 		{"huge", ho, he},
 	}
 }
 
-// textData is n bytes of lines from a 13-letter alphabet starting at base,
+// drainTextData is n bytes of lines from a 13-letter alphabet starting at base,
 // so two streams sharing a file can be told apart byte by byte.
-func textData(n int, base byte) []byte {
+func drainTextData(n int, base byte) []byte {
 	b := make([]byte, n)
 	x := uint32(n) ^ uint32(base)*2654435761
 	for i := range b {
@@ -79,10 +77,10 @@ func textData(n int, base byte) []byte {
 	return b
 }
 
-// raceRuns is how many runs each case gets: enough to catch a race that
+// drainRaceRuns is how many runs each case gets: enough to catch a race that
 // loses output in a third of the runs many times over; TINIT_RACE_RUNS=500
 // is what the issue asks for.
-func raceRuns(t *testing.T) int {
+func drainRaceRuns(t *testing.T) int {
 	if v := os.Getenv("TINIT_RACE_RUNS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
@@ -93,21 +91,21 @@ func raceRuns(t *testing.T) int {
 	return 100
 }
 
-// raceShell says how pid 1's shell is started: bash itself, or through su
+// drainRaceShell says how pid 1's shell is started: bash itself, or through su
 // as autopkgtest does for tests that must not run as root.
-type raceShell struct {
+type drainRaceShell struct {
 	name string
 	argv func(script, dir, size, data string) []string
 }
 
-func raceShells(t *testing.T) []raceShell {
-	shells := []raceShell{{"bash", func(s, d, z, a string) []string { return []string{"bash", s, d, z, a} }}}
+func drainRaceShells(t *testing.T) []drainRaceShell {
+	shells := []drainRaceShell{{"bash", func(s, d, z, a string) []string { return []string{"bash", s, d, z, a} }}}
 	if p, err := exec.LookPath("runuser"); err == nil && os.Geteuid() == 0 {
-		shells = append(shells, raceShell{"su", func(s, d, z, a string) []string {
+		shells = append(shells, drainRaceShell{"su", func(s, d, z, a string) []string {
 			return []string{p, "-u", "root", "--", "bash", s, d, z, a}
 		}})
 	} else if p, err := exec.LookPath("su"); err == nil && os.Geteuid() == 0 {
-		shells = append(shells, raceShell{"su", func(s, d, z, a string) []string {
+		shells = append(shells, drainRaceShell{"su", func(s, d, z, a string) []string {
 			return []string{p, "root", "-c", sh("bash", s, d, z, a)}
 		}})
 	} else {
@@ -116,9 +114,9 @@ func raceShells(t *testing.T) []raceShell {
 	return shells
 }
 
-// raceOnce runs argv (the shell, with or without tinit in front) in a new
+// drainRaceOnce runs argv (the shell, with or without tinit in front) in a new
 // pid namespace and says what, if anything, was lost.
-func raceOnce(ctx context.Context, prefix, argv []string, dir string, c raceCase) (lost string, err error) {
+func drainRaceOnce(ctx context.Context, prefix, argv []string, dir string, c drainRaceCase) (lost string, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
@@ -156,9 +154,9 @@ func raceOnce(ctx context.Context, prefix, argv []string, dir string, c raceCase
 	return strings.Join(why, ", "), nil
 }
 
-// busyCores keeps every core spinning until the test ends, so the
+// drainBusyCores keeps every core spinning until the test ends, so the
 // scheduler runs pid 1's exit and the tee processes in the worst orders.
-func busyCores(t *testing.T) {
+func drainBusyCores(t *testing.T) {
 	for range runtime.NumCPU() {
 		cmd := exec.Command("sh", "-c", "while :; do :; done")
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -178,18 +176,18 @@ func TestDrainRace(t *testing.T) {
 	requireTool(t, "tee", "coreutils")
 	base := t.TempDir()
 	script := filepath.Join(base, "race.sh")
-	if err := os.WriteFile(script, []byte(raceScript), 0o644); err != nil {
+	if err := os.WriteFile(script, []byte(drainRaceScript), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cases := raceCases(t, base)
-	runs := raceRuns(t)
+	cases := drainRaceCases(t, base)
+	runs := drainRaceRuns(t)
 	ctx := withTimeout(t, 10*time.Minute)
 	for _, load := range []string{"idle", "busy"} {
 		t.Run(load, func(t *testing.T) {
 			if load == "busy" {
-				busyCores(t)
+				drainBusyCores(t)
 			}
-			for _, shell := range raceShells(t) {
+			for _, shell := range drainRaceShells(t) {
 				for _, c := range cases {
 					t.Run(shell.name+"/"+c.size, func(t *testing.T) {
 						start := time.Now()
@@ -204,7 +202,7 @@ func TestDrainRace(t *testing.T) {
 								defer wg.Done()
 								for i := range jobs {
 									dir := filepath.Join(base, fmt.Sprintf("%s-%s-%s-%d", load, shell.name, c.size, i))
-									lost, err := raceOnce(ctx, prefix, shell.argv(script, dir, c.size, base), dir, c)
+									lost, err := drainRaceOnce(ctx, prefix, shell.argv(script, dir, c.size, base), dir, c)
 									if err != nil || lost != "" {
 										bad.Add(1)
 										mu.Lock()
@@ -239,14 +237,14 @@ func TestDrainRaceWithoutTinitLoses(t *testing.T) {
 	requireTool(t, "bash", "bash")
 	base := t.TempDir()
 	script := filepath.Join(base, "race.sh")
-	if err := os.WriteFile(script, []byte(raceScript), 0o644); err != nil {
+	if err := os.WriteFile(script, []byte(drainRaceScript), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c := raceCases(t, base)[0]
+	c := drainRaceCases(t, base)[0]
 	ctx := withTimeout(t, 2*time.Minute)
 	for i := range 300 {
 		dir := filepath.Join(base, strconv.Itoa(i))
-		lost, err := raceOnce(ctx, prefix, []string{"bash", script, dir, c.size, base}, dir, c)
+		lost, err := drainRaceOnce(ctx, prefix, []string{"bash", script, dir, c.size, base}, dir, c)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,5 +1,3 @@
-//go:build wip_hostile
-
 package integration
 
 import (

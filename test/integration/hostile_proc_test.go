@@ -1,5 +1,3 @@
-//go:build wip_hostile
-
 package integration
 
 import (
@@ -81,13 +79,15 @@ func TestHostileProcNotMountedPid1(t *testing.T) {
 
 // /proc not mounted, tinit a subreaper: it can name only the main child's
 // process group, which ends the plain leak; a leaker that left the group
-// (setsid) is out of its reach, and tinit must not hang on it but give up
-// after kill-after once the group is dead, saying so.
+// (setsid) is out of its reach, and tinit must not hang on it but stop
+// waiting kill-after after the group's SIGKILL, saying so. That leaker
+// survives tinit: nothing tinit can do without /proc would find it.
 func TestHostileProcNotMountedSubreaper(t *testing.T) {
 	c := canary(t)
-	for _, tc := range []struct{ name, script string }{
-		{"ProcessGroup", leakHi},
-		{"Setsid", "setsid sleep 1000 & echo hi; exit 4"},
+	mark := newMark(t)
+	for _, tc := range []struct{ name, script, says string }{
+		{"ProcessGroup", leakHi, ""},
+		{"Setsid", `setsid bash -c 'exec -a "$0" sleep 1000' ` + mark + ` & echo hi; exit 4`, "cannot name them"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			prefix := []string{"unshare", "--mount"}
@@ -98,6 +98,9 @@ func TestHostileProcNotMountedSubreaper(t *testing.T) {
 				"--grace", hostileGrace.String(), "--kill-after", hostileKillAfter.String(), "--", "sh", "-c", tc.script)...)
 			checkNoProc(t, r, 10*time.Second)
 			checkCanary(t, c)
+			if tc.says != "" && !strings.Contains(r.Stderr, tc.says) {
+				t.Fatalf("stderr does not say %q:\n%s", tc.says, r.Stderr)
+			}
 		})
 	}
 }

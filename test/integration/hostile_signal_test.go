@@ -1,5 +1,3 @@
-//go:build wip_hostile
-
 package integration
 
 import (
@@ -103,4 +101,3 @@ func checkStormLines(t *testing.T, got []string) {
 	}
 	t.Logf("%d lines, the child counted %d of 10000 SIGUSR1", len(got)-1, k)
 }
-

@@ -45,6 +45,14 @@ func TestAutopkgtestUnshareTinitDeliversEverything(t *testing.T) {
 				if !strings.Contains(stream, w) {
 					t.Errorf("autopkgtest's own %s lacks %s in one piece:\n%s", aptStreamName(name), name, aptTail(stream, 600))
 				}
+				// The log merges autopkgtest's stdout and stderr, each
+				// through its own tee, into one fifo chunk by chunk: a big
+				// stream's line may be cut by a chunk of the other
+				// (big-erbig-out-18...r-707), so only the line-sized tests
+				// are looked for line by line there.
+				if strings.HasPrefix(name, "big-") {
+					continue
+				}
 				for _, l := range strings.Split(w, "\n") {
 					if l != "" && !strings.Contains(r.Log, l) {
 						t.Errorf("log lacks %q (from %s)", l, name)

@@ -34,6 +34,12 @@ func main() {
 		trap()
 	case "rename":
 		rename()
+	case "storm":
+		storm(envInt("HOSTILE_N", 10000))
+	case "zombies":
+		zombies(envInt("HOSTILE_PID", 0))
+	case "lastclose":
+		lastClose(os.Getenv("HOSTILE_STAMP"))
 	case "hold":
 		hold()
 	default:
@@ -271,4 +277,63 @@ func hold() {
 	for {
 		time.Sleep(time.Hour)
 	}
+}
+
+// storm starts n processes that wait for end of file on one pipe whose only
+// writer is this process, prints "trigger NS" (the Unix time in
+// nanoseconds) and exits: the pipe closes, and all n exit at once as
+// orphans for the init to reap.
+func storm(n int) {
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	devnull, err := os.OpenFile("/dev/null", os.O_RDWR, 0)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	attr := &syscall.ProcAttr{Files: []uintptr{uintptr(p[0]), devnull.Fd(), devnull.Fd()}}
+	for i := 0; i < n; i++ {
+		if _, err := syscall.ForkExec("/usr/bin/head", []string{"head", "-c1"}, attr); err != nil {
+			fmt.Fprintln(os.Stderr, "spawn", i, err)
+			os.Exit(1)
+		}
+	}
+	fmt.Printf("trigger %d\n", time.Now().UnixNano())
+}
+
+// zombies watches pid's children until pid is gone and prints the highest
+// number of them seen as zombies at once.
+func zombies(pid int) {
+	most := 0
+	path := fmt.Sprintf("/proc/%d/task/%d/children", pid, pid)
+	for {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			break
+		}
+		z := 0
+		for _, c := range strings.Fields(string(b)) {
+			st, err := os.ReadFile("/proc/" + c + "/stat")
+			if i := strings.LastIndexByte(string(st), ')'); err == nil && i > 0 && i+2 < len(st) && st[i+2] == 'Z' {
+				z++
+			}
+		}
+		most = max(most, z)
+	}
+	fmt.Println(most)
+}
+
+// lastClose writes the Unix time in nanoseconds to stamp just before it
+// closes its stdout and stderr, the last holders of tinit's pipes, and
+// exits.
+func lastClose(stamp string) {
+	fmt.Println("bye")
+	if err := os.WriteFile(stamp, []byte(strconv.FormatInt(time.Now().UnixNano(), 10)), 0o644); err != nil {
+		os.Exit(1)
+	}
+	unix.Close(1)
+	unix.Close(2)
 }

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Throughput of tinit's output draining, side by side with the same work done
+# without tinit: forwarding into a pipe reader against a direct pipe, and
+# --stdout-file against coreutils `tee -a`. Uses hyperfine when installed,
+# else repeated runs timed by bash.
+#
+#   scripts/bench-drain.sh [SIZE] [RUNS]    SIZE as head -c takes it (default 4G)
+#
+# TINIT=path uses that binary instead of building one. Targets: forwarding
+# at least 0.85x the direct pipe; the copy file at least as fast as tee.
+set -euo pipefail
+size=${1:-4G}
+runs=${2:-5}
+cd "$(dirname "$0")/.."
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+tinit=${TINIT:-}
+if [ -z "$tinit" ]; then
+	tinit=$work/tinit
+	CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$tinit" ./cmd/tinit
+fi
+copy=$work/copy
+bytes=$(head -c "$size" /dev/zero | wc -c)
+
+# The last pair copies while forwarding into a pipe, as under a CI runner
+# that reads tinit's output: there tinit uses tee(2) and splice(2).
+names=(direct-pipe tinit-pipe tee-a tinit-stdout-file tee-a-pipe tinit-file-pipe)
+cmds=(
+	"head -c $size /dev/zero | cat >/dev/null"
+	"$tinit -- head -c $size /dev/zero | cat >/dev/null"
+	"head -c $size /dev/zero | tee -a $copy >/dev/null"
+	"$tinit --stdout-file $copy -- head -c $size /dev/zero >/dev/null"
+	"head -c $size /dev/zero | tee -a $copy | cat >/dev/null"
+	"$tinit --stdout-file $copy -- head -c $size /dev/zero | cat >/dev/null"
+)
+declare -A secs
+
+if command -v hyperfine >/dev/null; then
+	for i in "${!cmds[@]}"; do
+		hyperfine --style none --warmup 1 --runs "$runs" --prepare "rm -f $copy" \
+			--export-csv "$work/$i.csv" "${cmds[$i]}" >/dev/null
+		# command,mean,stddev,median,...; the command may hold no comma
+		secs[$i]=$(awk -F, 'NR == 2 { print $4 }' "$work/$i.csv")
+	done
+	how="hyperfine, median of $runs runs after a warmup"
+else
+	TIMEFORMAT=%R
+	for i in "${!cmds[@]}"; do
+		all=()
+		for ((r = 0; r <= runs; r++)); do
+			rm -f "$copy"
+			t=$({ time bash -c "${cmds[$i]}" >/dev/null 2>&1; } 2>&1)
+			((r > 0)) && all+=("$t")
+		done
+		secs[$i]=$(printf '%s\n' "${all[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+	done
+	how="bash time, median of $runs runs after a warmup"
+fi
+rm -f "$copy"
+
+printf 'tinit drain benchmark: %s bytes (%s), %s cores, %s\n' "$bytes" "$size" "$(nproc)" "$how"
+printf '%-18s %10s %10s\n' case seconds 'MiB/s'
+for i in "${!names[@]}"; do
+	awk -v n="${names[$i]}" -v s="${secs[$i]}" -v b="$bytes" \
+		'BEGIN { printf "%-18s %10.3f %10.0f\n", n, s, b / s / 1048576 }'
+done
+awk -v d="${secs[0]}" -v t="${secs[1]}" -v tee="${secs[2]}" -v f="${secs[3]}" \
+	-v teep="${secs[4]}" -v fp="${secs[5]}" 'BEGIN {
+	printf "forwarding:           %.2fx the direct pipe (target >= 0.85x)\n", d / t
+	printf "copy file:            %.2fx tee -a (target >= 1.00x)\n", tee / f
+	printf "copy file into pipe:  %.2fx tee -a | cat (target >= 1.00x)\n", teep / fp
+}'
