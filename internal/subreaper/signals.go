@@ -3,6 +3,8 @@ package subreaper
 import (
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -26,16 +28,18 @@ type signalSet struct {
 
 // listen installs handlers before the child starts. As pid 1 a signal with
 // no handler is dropped by the kernel, so every forwarded signal needs one.
-// Signals ignored when tinit started are left ignored: a handler would end
-// that for the child too, which inherits dispositions across fork, and only
-// ignored ones survive its exec. SIGCHLD has a channel of one: a pending
-// notification is as good as many, since each one reaps until nothing is left.
-func listen(swallowTTY bool) *signalSet {
+// Signals still ignored when tinit's code starts are left ignored: a handler
+// would end that for the child too, which inherits dispositions across fork,
+// and only ignored ones survive its exec. SIGCHLD has a channel of one: a
+// pending notification is as good as many, since each one reaps until
+// nothing is left.
+func listen() *signalSet {
 	s := &signalSet{forward: make(chan os.Signal, 256), chld: make(chan os.Signal, 1)}
 	signal.Notify(s.chld, unix.SIGCHLD)
+	ignored := ignoredAtStart()
 	for n := 1; n <= 64; n++ {
 		sig := unix.Signal(n)
-		if notForwarded[sig] || signal.Ignored(syscall.Signal(n)) {
+		if notForwarded[sig] || signal.Ignored(syscall.Signal(n)) || ignored&(1<<(n-1)) != 0 {
 			continue
 		}
 		signal.Notify(s.forward, sig)
@@ -48,4 +52,24 @@ func listen(swallowTTY bool) *signalSet {
 // foreground group that the child now owns.
 func swallowed(sig unix.Signal, tty bool) bool {
 	return tty && (sig == unix.SIGTTIN || sig == unix.SIGTTOU)
+}
+
+// ignoredAtStart is the SigIgn mask of /proc/self/status, 0 without /proc.
+// The Go runtime has replaced the caller's SIG_IGN with its own handler for
+// most signals before any of tinit's code runs (signal.Ignored still knows
+// only SIGHUP and SIGINT); the mask adds the signals it leaves alone until
+// asked, SIGTSTP, SIGTTIN and SIGTTOU, so a caller's ignored job-control
+// signals stay ignored in the child.
+func ignoredAtStart() uint64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "SigIgn:"); ok {
+			m, _ := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			return m
+		}
+	}
+	return 0
 }
