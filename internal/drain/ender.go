@@ -17,6 +17,7 @@ type Ender struct {
 
 	firstTerm time.Time
 	tracks    map[procKey]*track
+	seenPIDs  map[int]bool
 	ended     []*Leak
 }
 
@@ -106,9 +107,17 @@ func (e *Ender) track(h *Holder) *track {
 			Holds: h.Holds, Feeds: h.Feeds, Relay: h.Relay}}
 		e.tracks[k] = t
 		e.ended = append(e.ended, t.leak)
+		if e.seenPIDs == nil {
+			e.seenPIDs = map[int]bool{}
+		}
+		e.seenPIDs[h.PID] = true
 	}
 	return t
 }
+
+// Seen tells whether pid was one of the holders already acted on: a fresh
+// holder whose parent was is a fork of a known leak.
+func (e *Ender) Seen(pid int) bool { return e.seenPIDs[pid] }
 
 // Leaks are every holder seen, in the order first seen.
 func (e *Ender) Leaks() []*Leak { return e.ended }

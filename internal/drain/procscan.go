@@ -48,16 +48,24 @@ func Scan(withFds bool) (*Snapshot, error) {
 	return snap, err
 }
 
-// ScanOwn reads every process, but the pipe fds only of tinit and its
-// descendants: only they can hold the pipes tinit made (an orphan is
-// reparented to tinit), and as a subreaper on a busy host reading every
-// fd of every process would make each round of ending leaks take seconds.
+// ScanOwn reads every process, but the pipe fds only of those that can hold
+// the pipes tinit made. As pid 1 that is the whole namespace: a process that
+// joined it with nsenter or `podman exec` can reopen a pipe through
+// /proc/PID/fd. As a subreaper it is tinit and its descendants (an orphan is
+// reparented to tinit): reading every fd of every process on a busy host
+// would make each round of ending leaks take seconds.
 func ScanOwn() (*Snapshot, error) {
 	snap, err := scanProcs()
 	if err != nil {
 		return nil, err
 	}
 	own := append(snap.Descendants(snap.Self), snap.Procs[snap.Self])
+	if snap.Self == 1 {
+		own = own[:0]
+		for _, p := range snap.Procs {
+			own = append(own, p)
+		}
+	}
 	for _, p := range own {
 		if p != nil {
 			p.Writes, p.Reads = pipeFds(p.PID)

@@ -28,22 +28,41 @@ func (r *run) endHolders(now time.Time) {
 }
 
 // reportHolders prints, before anything is signalled, what holds the output.
-// Later rounds only add what appeared since; a fork loop gets a count.
+// Later rounds only add what appeared since: a holder forked by a leak
+// already shown is counted, not drawn, so a fork loop cannot flood stderr;
+// every one of them is still in --report.
 func (r *run) reportHolders(snap *drain.Snapshot, fresh []*drain.Holder, now time.Time) {
-	if r.reported && len(fresh) > 8 {
-		r.l.Error(itoa(len(fresh)), " more processes now hold the output; ending them too")
-		return
-	}
 	if !r.reported {
+		r.reported = true
 		r.l.Error("the main child exited ", now.Sub(r.mainAt).Round(time.Millisecond).String(), " ago, but ",
 			plural(len(fresh), "process is", "processes are"), " still holding its output; ending ",
 			plural2(len(fresh), "it", "them"), ":")
-	} else {
-		r.l.Error(plural(len(fresh), "process is", "processes are"), " now holding the output; ending ",
-			plural2(len(fresh), "it", "them"), ":")
+		r.drawTree(snap, fresh)
+		return
 	}
-	r.reported = true
-	for _, line := range snap.RenderTree(fresh) {
+	var forks, others []*drain.Holder
+	for _, h := range fresh {
+		if r.ender.Seen(h.PPID) {
+			forks = append(forks, h)
+		} else {
+			others = append(others, h)
+		}
+	}
+	if len(forks) > 0 {
+		r.l.Error(plural(len(forks), "more process", "more processes"), " forked by those now ",
+			plural2(len(forks), "holds", "hold"), " the output; ending ", plural2(len(forks), "it", "them"), " too")
+	}
+	if len(others) > 8 {
+		r.l.Error(itoa(len(others)), " more processes now hold the output; ending them too")
+	} else if len(others) > 0 {
+		r.l.Error(plural(len(others), "process is", "processes are"), " now holding the output; ending ",
+			plural2(len(others), "it", "them"), ":")
+		r.drawTree(snap, others)
+	}
+}
+
+func (r *run) drawTree(snap *drain.Snapshot, hs []*drain.Holder) {
+	for _, line := range snap.RenderTree(hs) {
 		r.l.write("  " + line)
 	}
 }
