@@ -127,14 +127,22 @@ func readProc(pid int, withCmdline bool) (*Proc, bool) {
 	return p, true
 }
 
-// pipeFds sorts a process's pipe fds by direction. Both ends of a pipe are
-// the same inode; the flags line of fdinfo gives the access mode.
-func pipeFds(pid int) (writes, reads map[uint64][]int) {
+// pipeFd is one fd of a process that names a pipe.
+type pipeFd struct {
+	fd    int
+	inode uint64
+	flags uint64 // open flags from fdinfo: access mode, O_CLOEXEC
+}
+
+// pipeFdsOf lists the pipe fds of a process. Both ends of a pipe are the
+// same inode; fdinfo's flags tell them apart.
+func pipeFdsOf(pid int) ([]pipeFd, error) {
 	dir := procRoot + "/" + strconv.Itoa(pid)
 	ents, err := os.ReadDir(dir + "/fd")
 	if err != nil {
-		return nil, nil
+		return nil, err
 	}
+	var out []pipeFd
 	for _, e := range ents {
 		fd, err := strconv.Atoi(e.Name())
 		if err != nil {
@@ -148,18 +156,25 @@ func pipeFds(pid int) (writes, reads map[uint64][]int) {
 		if err != nil {
 			continue
 		}
-		flags, ok := fdFlags(dir + "/fdinfo/" + e.Name())
-		if !ok {
-			continue
+		if flags, ok := fdFlags(dir + "/fdinfo/" + e.Name()); ok {
+			out = append(out, pipeFd{fd, ino, flags})
 		}
-		switch flags & unix.O_ACCMODE {
+	}
+	return out, nil
+}
+
+// pipeFds sorts a process's pipe fds by direction.
+func pipeFds(pid int) (writes, reads map[uint64][]int) {
+	fds, _ := pipeFdsOf(pid)
+	for _, p := range fds {
+		switch p.flags & unix.O_ACCMODE {
 		case unix.O_WRONLY:
-			writes = addFd(writes, ino, fd)
+			writes = addFd(writes, p.inode, p.fd)
 		case unix.O_RDONLY:
-			reads = addFd(reads, ino, fd)
+			reads = addFd(reads, p.inode, p.fd)
 		default: // O_RDWR: a FIFO opened both ways reads and writes
-			writes = addFd(writes, ino, fd)
-			reads = addFd(reads, ino, fd)
+			writes = addFd(writes, p.inode, p.fd)
+			reads = addFd(reads, p.inode, p.fd)
 		}
 	}
 	return writes, reads

@@ -110,28 +110,14 @@ func hint(snap *Snapshot, pid int) string {
 // makes its own pipes close-on-exec; a pipe it inherited (stdin from a shell
 // pipeline, say) survived tinit's exec, so it is not.
 func readPipeEnds(pid int) ([]PipeEnd, error) {
-	dir := procRoot + "/" + strconv.Itoa(pid)
-	ents, err := os.ReadDir(dir + "/fd")
+	fds, err := pipeFdsOf(pid)
 	if err != nil {
 		return nil, err
 	}
 	var out []PipeEnd
-	for _, e := range ents {
-		fd, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		link, err := os.Readlink(dir + "/fd/" + e.Name())
-		if err != nil || !strings.HasPrefix(link, "pipe:[") {
-			continue
-		}
-		ino, err := strconv.ParseUint(strings.TrimSuffix(link[len("pipe:["):], "]"), 10, 64)
-		if err != nil {
-			continue
-		}
-		flags, ok := fdFlags(dir + "/fdinfo/" + e.Name())
-		if ok && flags&unix.O_ACCMODE == unix.O_RDONLY && flags&unix.O_CLOEXEC != 0 {
-			out = append(out, PipeEnd{Fd: fd, Inode: ino})
+	for _, p := range fds {
+		if p.flags&unix.O_ACCMODE == unix.O_RDONLY && p.flags&unix.O_CLOEXEC != 0 {
+			out = append(out, PipeEnd{Fd: p.fd, Inode: p.inode})
 		}
 	}
 	return out, nil
