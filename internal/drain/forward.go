@@ -162,22 +162,18 @@ func (s *Stream) discard(n int) error {
 }
 
 func spliceTo(in, out, n int) (int, error) {
-	for {
-		m, err := unix.Splice(in, nil, out, nil, n, unix.SPLICE_F_MOVE)
-		switch err {
-		case unix.EINTR:
-			continue
-		case unix.EAGAIN:
-			waitWritable(out)
-			continue
-		}
-		return int(m), err
-	}
+	return retrying(out, func() (int64, error) { return unix.Splice(in, nil, out, nil, n, unix.SPLICE_F_MOVE) })
 }
 
 func teeTo(in, out, n int) (int, error) {
+	return retrying(out, func() (int64, error) { return unix.Tee(in, out, n, 0) })
+}
+
+// retrying repeats a splice or tee cut short by a signal, or refused by an
+// output that someone else made non-blocking, until it moves bytes or fails.
+func retrying(out int, move func() (int64, error)) (int, error) {
 	for {
-		m, err := unix.Tee(in, out, n, 0)
+		m, err := move()
 		switch err {
 		case unix.EINTR:
 			continue
