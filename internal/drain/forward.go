@@ -162,16 +162,22 @@ func (s *Stream) discard(n int) error {
 }
 
 func spliceTo(in, out, n int) (int, error) {
-	return retrying(out, func() (int64, error) { return unix.Splice(in, nil, out, nil, n, unix.SPLICE_F_MOVE) })
+	return retrying(out, func() (int, error) {
+		m, err := unix.Splice(in, nil, out, nil, n, unix.SPLICE_F_MOVE)
+		return int(m), err // int64 on some architectures, int on others
+	})
 }
 
 func teeTo(in, out, n int) (int, error) {
-	return retrying(out, func() (int64, error) { return unix.Tee(in, out, n, 0) })
+	return retrying(out, func() (int, error) {
+		m, err := unix.Tee(in, out, n, 0)
+		return int(m), err
+	})
 }
 
 // retrying repeats a splice or tee cut short by a signal, or refused by an
 // output that someone else made non-blocking, until it moves bytes or fails.
-func retrying(out int, move func() (int64, error)) (int, error) {
+func retrying(out int, move func() (int, error)) (int, error) {
 	for {
 		m, err := move()
 		switch err {
@@ -181,6 +187,6 @@ func retrying(out int, move func() (int64, error)) (int, error) {
 			waitWritable(out)
 			continue
 		}
-		return int(m), err
+		return m, err
 	}
 }
