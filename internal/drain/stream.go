@@ -26,10 +26,6 @@ type Stream struct {
 	log         func(string)
 }
 
-// Passthrough tells whether the child writes to tinit's own fd directly
-// (a terminal, or --no-drain), so there is nothing to drain.
-func (s *Stream) Passthrough() bool { return s.passthrough }
-
 func newStream(name string, out int, passthrough bool, copyPath string, log func(string)) (*Stream, error) {
 	s := &Stream{Name: name, Out: out, r: -1, w: -1, passthrough: passthrough, log: log}
 	if passthrough {
