@@ -31,7 +31,7 @@ func Run(cfg Config) int {
 		return ExitFailure
 	}
 	r.tty = controllingTTY()
-	r.sigs = listen()
+	onOneCPU(func() { r.sigs = listen() })
 	dopts := cfg.Drain
 	dopts.Log = func(m string) { l.Error(m) }
 	d, err := drain.New(dopts)

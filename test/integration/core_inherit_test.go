@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -121,4 +122,32 @@ func TestCoreEnvironmentInherited(t *testing.T) {
 			t.Fatalf("err %v code %d stdout %q stderr %q", err, r.Code, r.Stdout, r.Stderr)
 		}
 	})
+}
+
+// TestCoreCPUAffinityInherited: the child and every thread of tinit keep the
+// CPUs the caller allowed, also when the caller restricted them. tinit pins
+// its threads to one CPU while it installs its signal handlers; a thread
+// left pinned, or a child forked from one, would show here as a narrower
+// list.
+func TestCoreCPUAffinityInherited(t *testing.T) {
+	if runtime.NumCPU() < 2 {
+		t.Skip("needs two CPUs to tell one CPU from all of them")
+	}
+	requireTool(t, "taskset", "util-linux")
+	script := `grep Cpus_allowed_list /proc/self/status; cat /proc/$PPID/task/*/status | grep Cpus_allowed_list | sort -u`
+	for _, cpus := range []string{"", "1"} {
+		forCoreModes(t, func(t *testing.T, m coreMode) {
+			argv := m.argv(t, "--", "sh", "-c", script)
+			ref := []string{"grep", "Cpus_allowed_list", "/proc/self/status"}
+			if cpus != "" {
+				argv = append([]string{"taskset", "-c", cpus}, argv...)
+				ref = append([]string{"taskset", "-c", cpus}, ref...)
+			}
+			want := run(t, 10*time.Second, ref...).Stdout
+			r := run(t, 20*time.Second, argv...)
+			if r.Code != 0 || r.Stdout != want+want {
+				t.Fatalf("taskset %q: code %d stdout %q, want %q twice (stderr %q)", cpus, r.Code, r.Stdout, want, r.Stderr)
+			}
+		})
+	}
 }
