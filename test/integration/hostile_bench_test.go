@@ -35,12 +35,13 @@ func TestHostileBenchScriptRuns(t *testing.T) {
 		`(?m)^\| tini-static \| \d+ \| 1\.00 \|$`,
 		`(?m)^\| catatonit \| \d+ \| \d+\.\d\d \|$`,
 		`(?m)^\| dumb-init \| \d+ \| \d+\.\d\d \|$`,
+		`(?m)^\| Go floor \(scripts/gofloor\) \| \d+ \| \d+\.\d\d \|$`,
 		`(?m)^\| no init \| \d+ \| \d+\.\d\d \|$`,
 		`(?m)^\| tinit \| \d+ \| \d+ \| \d+\.\d\d \|$`,
 		`(?m)^\| peak RSS forwarding 64M \(KiB\) \| \d+ \|`,
 		`(?m)^\| last close to exit, median of 5 \(µs\) \| \d+ \| \d+ \| \d+ \|`,
 		`(?m)^\| tinit \(stripped amd64\) \| \d+ \|`,
-		`(?m)^\| start-up within 1\.15x of tini-static \| \d+\.\d\dx \| (yes|no) \|$`,
+		`(?m)^\| start-up within 1\.15x of tini-static \| \d+\.\d\dx \(the Go floor: \d+\.\d\dx\) \| (yes|no) \|$`,
 		`(?m)^\| peak RSS at most 4 MiB \| \d+ KiB \| (yes|no) \|$`,
 	} {
 		if !regexp.MustCompile(want).MatchString(r.Stdout) {
