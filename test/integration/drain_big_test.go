@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 const drainGib = 1 << 30
@@ -138,5 +140,49 @@ wait:
 	}
 	if hwm > 16<<10 {
 		t.Fatalf("tinit's peak RSS %d KiB: memory is not bounded", hwm)
+	}
+}
+
+// TestDrainGrowsItsOutputPipes: when tinit's stdout and stderr are pipes of
+// the default 64 KiB, tinit grows them to 1 MiB, its own pipes' size, so
+// each wake-up of its forwarders moves up to 1 MiB; the reader sees the
+// same bytes either way.
+func TestDrainGrowsItsOutputPipes(t *testing.T) {
+	var rs []*os.File
+	cmd := exec.Command(tinitBin, "--", "sh", "-c", "echo out; echo err >&2")
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs = append(rs, outR, errR)
+	cmd.Stdout, cmd.Stderr = outW, errW
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	outW.Close()
+	errW.Close()
+	got := make([]string, 2)
+	var wg sync.WaitGroup
+	for i, r := range rs {
+		wg.Add(1)
+		go func() { defer wg.Done(); b, _ := io.ReadAll(r); got[i] = string(b) }()
+	}
+	wg.Wait()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("tinit: %v", err)
+	}
+	if got[0] != "out\n" || got[1] != "err\n" {
+		t.Fatalf("stdout %q stderr %q", got[0], got[1])
+	}
+	for i, r := range rs {
+		n, err := unix.FcntlInt(r.Fd(), unix.F_GETPIPE_SZ, 0)
+		if err != nil || n != 1<<20 {
+			t.Errorf("pipe %d holds %d bytes (%v), want %d", i+1, n, err, 1<<20)
+		}
+		r.Close()
 	}
 }
