@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Throughput of tinit's output draining, side by side with the same work done
 # without tinit: forwarding into a pipe reader against a direct pipe, and
-# --stdout-file against coreutils `tee -a`. Uses hyperfine when installed,
-# else repeated runs timed by bash.
+# --stdout-file against coreutils `tee -a`.
 #
 #   scripts/bench-drain.sh [SIZE] [RUNS]    SIZE as head -c takes it (default 4G)
 #
@@ -18,7 +17,9 @@ trap 'rm -rf "$work"' EXIT
 tinit=${TINIT:-}
 if [ -z "$tinit" ]; then
 	tinit=$work/tinit
-	CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$tinit" ./cmd/tinit
+	# The flags of scripts/build-static.sh: what is measured is what ships.
+	CGO_ENABLED=0 go build -trimpath -buildvcs=false \
+		-ldflags='-s -w -buildid= -X=runtime.godebugDefault=asyncpreemptoff=1' -o "$tinit" ./cmd/tinit
 fi
 copy=$work/copy
 bytes=$(head -c "$size" /dev/zero | wc -c)
@@ -37,29 +38,26 @@ cmds=(
 	"$tinit --stdout-file $copy -- head -c $size /dev/zero | cat >/dev/null"
 	"head -c $size /dev/zero | cat | cat >/dev/null"
 )
+# Rounds: each round times every case once, so drift on a shared machine
+# (another tenant, writeback of the last copy file) spreads over all cases
+# instead of landing on one; each case's figure is its median over rounds.
+declare -A all
+for ((r = 0; r <= runs; r++)); do
+	for i in "${!cmds[@]}"; do
+		rm -f "$copy"
+		sync
+		t0=$EPOCHREALTIME
+		bash -c "${cmds[$i]}" >/dev/null 2>&1
+		t1=$EPOCHREALTIME
+		# round 0 warms the caches and is not counted
+		((r > 0)) && all[$i]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }') "
+	done
+done
 declare -A secs
-
-if command -v hyperfine >/dev/null; then
-	for i in "${!cmds[@]}"; do
-		hyperfine --style none --warmup 1 --runs "$runs" --prepare "rm -f $copy" \
-			--export-csv "$work/$i.csv" "${cmds[$i]}" >/dev/null
-		# command,mean,stddev,median,...; the command may hold no comma
-		secs[$i]=$(awk -F, 'NR == 2 { print $4 }' "$work/$i.csv")
-	done
-	how="hyperfine, median of $runs runs after a warmup"
-else
-	TIMEFORMAT=%R
-	for i in "${!cmds[@]}"; do
-		all=()
-		for ((r = 0; r <= runs; r++)); do
-			rm -f "$copy"
-			t=$({ time bash -c "${cmds[$i]}" >/dev/null 2>&1; } 2>&1)
-			((r > 0)) && all+=("$t")
-		done
-		secs[$i]=$(printf '%s\n' "${all[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-	done
-	how="bash time, median of $runs runs after a warmup"
-fi
+for i in "${!cmds[@]}"; do
+	secs[$i]=$(printf '%s\n' ${all[$i]} | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+done
+how="median of $runs rounds after a warm-up round, cases interleaved"
 rm -f "$copy"
 
 printf 'tinit drain benchmark: %s bytes (%s), %s cores, %s\n' "$bytes" "$size" "$(nproc)" "$how"
