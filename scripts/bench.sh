@@ -9,7 +9,7 @@
 # 1. start-up: `INIT -- /bin/true`, median of hyperfine runs (300; --quick 20)
 # 2. reap storm: as pid 1 of a new pid namespace, a child leaves N orphans
 #    that exit at once (10,000; --quick 1,000); time from their release to
-#    the init's exit, and the most zombies seen at once (medians of 3 runs)
+#    the init's exit, and the most zombies seen at once (medians of 7 runs; --quick 3)
 # 3. output: scripts/bench-drain.sh for throughput; tinit's peak RSS
 #    (VmHWM) while forwarding 1 GiB (--quick 64 MiB); the delay from the
 #    last holder closing its pipe to tinit's exit, as its parent sees it,
@@ -41,7 +41,7 @@ esac
 if [ "$quick" = 1 ]; then
 	startup_runs=20 orphans=1000 storm_runs=3 fwd_size=64M delay_runs=5
 else
-	startup_runs=300 orphans=10000 storm_runs=3 fwd_size=1G delay_runs=21
+	startup_runs=300 orphans=10000 storm_runs=7 fwd_size=1G delay_runs=21
 fi
 
 for tool in hyperfine tini-static catatonit dumb-init unshare go; do
