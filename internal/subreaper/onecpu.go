@@ -3,6 +3,7 @@ package subreaper
 import (
 	"os"
 	"strconv"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -23,12 +24,7 @@ func onOneCPU(f func()) {
 		return
 	}
 	var one unix.CPUSet
-	for c := 0; ; c++ {
-		if all.IsSet(c) {
-			one.Set(c)
-			break
-		}
-	}
+	one.Set(pinTarget(&all))
 	for _, t := range tids {
 		_ = unix.SchedSetaffinity(t, &one)
 	}
@@ -48,6 +44,20 @@ func onOneCPU(f func()) {
 		}
 		if !fresh {
 			return
+		}
+	}
+}
+
+// pinTarget is the CPU tinit runs on now, where the scheduler found room
+// for it, or else the first CPU it may use.
+func pinTarget(all *unix.CPUSet) int {
+	var cpu uint32
+	if _, _, e := unix.RawSyscall(unix.SYS_GETCPU, uintptr(unsafe.Pointer(&cpu)), 0, 0); e == 0 && all.IsSet(int(cpu)) {
+		return int(cpu)
+	}
+	for c := 0; ; c++ {
+		if all.IsSet(c) {
+			return c
 		}
 	}
 }
