@@ -1,6 +1,7 @@
 package drain
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"strconv"
@@ -39,10 +40,11 @@ var procRoot = "/proc"
 // which costs a readlink per fd. Processes that vanish or deny access midway
 // are skipped or kept without fds: a scan never fails for one process.
 func Scan(withFds bool) (*Snapshot, error) {
-	snap, err := scanProcs()
+	var r procReader
+	snap, err := r.procs()
 	if err == nil && withFds {
 		for pid, p := range snap.Procs {
-			p.Writes, p.Reads = pipeFds(pid)
+			p.Writes, p.Reads = r.pipeFdsByDirection(pid)
 		}
 	}
 	return snap, err
@@ -55,7 +57,8 @@ func Scan(withFds bool) (*Snapshot, error) {
 // reparented to tinit): reading every fd of every process on a busy host
 // would make each round of ending leaks take seconds.
 func ScanOwn() (*Snapshot, error) {
-	snap, err := scanProcs()
+	var r procReader
+	snap, err := r.procs()
 	if err != nil {
 		return nil, err
 	}
@@ -68,13 +71,13 @@ func ScanOwn() (*Snapshot, error) {
 	}
 	for _, p := range own {
 		if p != nil {
-			p.Writes, p.Reads = pipeFds(p.PID)
+			p.Writes, p.Reads = r.pipeFdsByDirection(p.PID)
 		}
 	}
 	return snap, nil
 }
 
-func scanProcs() (*Snapshot, error) {
+func (r *procReader) procs() (*Snapshot, error) {
 	self := os.Getpid()
 	if link, err := os.Readlink(procRoot + "/self"); err != nil || link != strconv.Itoa(self) {
 		return nil, ErrNoProc
@@ -89,42 +92,71 @@ func scanProcs() (*Snapshot, error) {
 		if err != nil {
 			continue
 		}
-		if p, ok := readProc(pid, true); ok {
+		if p, ok := r.proc(pid, true); ok {
 			snap.Procs[pid] = p
 		}
 	}
 	return snap, nil
 }
 
-// readProc reads /proc/PID/stat and, if asked, cmdline. The command name in stat may
-// hold spaces and parentheses, so the other fields count from the last ')'.
+// readProc reads one process; see procReader.proc.
 func readProc(pid int, withCmdline bool) (*Proc, bool) {
+	var r procReader
+	return r.proc(pid, withCmdline)
+}
+
+// proc reads /proc/PID/stat and, if asked, cmdline. The command name in stat
+// may hold spaces and parentheses, so the other fields count from the last
+// ')'.
+func (r *procReader) proc(pid int, withCmdline bool) (*Proc, bool) {
 	dir := procRoot + "/" + strconv.Itoa(pid)
-	b, err := os.ReadFile(dir + "/stat")
+	b, err := r.file(dir + "/stat")
 	if err != nil {
 		return nil, false
 	}
-	s := string(b)
-	open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+	open, end := bytes.IndexByte(b, '('), bytes.LastIndexByte(b, ')')
 	if open < 0 || end < open {
 		return nil, false
 	}
-	f := strings.Fields(s[end+1:])
-	if len(f) < 20 {
+	// Fields from the state on; the start time is the 20th.
+	var f [20][]byte
+	n := 0
+	for rest := b[end+1:]; n < len(f); n++ {
+		rest = bytes.TrimLeft(rest, " ")
+		i := bytes.IndexAny(rest, " \n")
+		if i <= 0 {
+			break
+		}
+		f[n], rest = rest[:i], rest[i:]
+	}
+	if n < len(f) {
 		return nil, false
 	}
-	p := &Proc{PID: pid, Comm: s[open+1 : end], State: f[0]}
-	p.PPID, _ = strconv.Atoi(f[1])
-	p.Pgid, _ = strconv.Atoi(f[2])
-	p.Sid, _ = strconv.Atoi(f[3])
-	p.Starttime, _ = strconv.ParseUint(f[19], 10, 64)
+	p := &Proc{PID: pid, Comm: string(b[open+1 : end]), State: string(f[0])}
+	p.PPID = int(decimal(f[1]))
+	p.Pgid = int(decimal(f[2]))
+	p.Sid = int(decimal(f[3]))
+	p.Starttime = decimal(f[19])
 	if !withCmdline {
 		return p, true
 	}
-	if c, err := os.ReadFile(dir + "/cmdline"); err == nil && len(c) > 0 {
+	if c, err := r.file(dir + "/cmdline"); err == nil && len(c) > 0 {
 		p.Cmdline = strings.Split(strings.TrimSuffix(string(c), "\x00"), "\x00")
 	}
 	return p, true
+}
+
+// decimal parses the unsigned decimal numbers of stat; anything else
+// (a negative tty_nr, say) is not asked for.
+func decimal(b []byte) uint64 {
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n
 }
 
 // pipeFd is one fd of a process that names a pipe.
@@ -134,38 +166,52 @@ type pipeFd struct {
 	flags uint64 // open flags from fdinfo: access mode, O_CLOEXEC
 }
 
-// pipeFdsOf lists the pipe fds of a process. Both ends of a pipe are the
-// same inode; fdinfo's flags tell them apart.
+// pipeFdsOf lists the pipe fds of a process; see procReader.pipeFds.
 func pipeFdsOf(pid int) ([]pipeFd, error) {
+	var r procReader
+	return r.pipeFds(pid)
+}
+
+// pipeFds lists the pipe fds of a process. Both ends of a pipe are the
+// same inode; fdinfo's flags tell them apart.
+func (r *procReader) pipeFds(pid int) ([]pipeFd, error) {
 	dir := procRoot + "/" + strconv.Itoa(pid)
-	ents, err := os.ReadDir(dir + "/fd")
+	d, err := os.Open(dir + "/fd")
+	if err != nil {
+		return nil, err
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
 	if err != nil {
 		return nil, err
 	}
 	var out []pipeFd
-	for _, e := range ents {
-		fd, err := strconv.Atoi(e.Name())
+	for _, name := range names {
+		fd, err := strconv.Atoi(name)
 		if err != nil {
 			continue
 		}
-		link, err := os.Readlink(dir + "/fd/" + e.Name())
-		if err != nil || !strings.HasPrefix(link, "pipe:[") {
+		// A pipe's link is "pipe:[INODE]", shorter than the buffer; a
+		// longer link is cut short, and is no pipe.
+		n, err := unix.Readlink(dir+"/fd/"+name, r.link[:])
+		link := r.link[:max(n, 0)]
+		if err != nil || !bytes.HasPrefix(link, []byte("pipe:[")) || !bytes.HasSuffix(link, []byte("]")) {
 			continue
 		}
-		ino, err := strconv.ParseUint(strings.TrimSuffix(link[len("pipe:["):], "]"), 10, 64)
-		if err != nil {
+		ino := decimal(link[len("pipe:[") : len(link)-1])
+		if ino == 0 {
 			continue
 		}
-		if flags, ok := fdFlags(dir + "/fdinfo/" + e.Name()); ok {
+		if flags, ok := r.fdFlags(dir + "/fdinfo/" + name); ok {
 			out = append(out, pipeFd{fd, ino, flags})
 		}
 	}
 	return out, nil
 }
 
-// pipeFds sorts a process's pipe fds by direction.
-func pipeFds(pid int) (writes, reads map[uint64][]int) {
-	fds, _ := pipeFdsOf(pid)
+// pipeFdsByDirection sorts a process's pipe fds by direction.
+func (r *procReader) pipeFdsByDirection(pid int) (writes, reads map[uint64][]int) {
+	fds, _ := r.pipeFds(pid)
 	for _, p := range fds {
 		switch p.flags & unix.O_ACCMODE {
 		case unix.O_WRONLY:
@@ -181,14 +227,16 @@ func pipeFds(pid int) (writes, reads map[uint64][]int) {
 }
 
 // fdFlags reads the octal "flags:" line of an fdinfo file.
-func fdFlags(path string) (uint64, bool) {
-	b, err := os.ReadFile(path)
+func (r *procReader) fdFlags(path string) (uint64, bool) {
+	b, err := r.file(path)
 	if err != nil {
 		return 0, false
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "flags:"); ok {
-			n, err := strconv.ParseUint(strings.TrimSpace(v), 8, 64)
+	for len(b) > 0 {
+		var line []byte
+		line, b, _ = bytes.Cut(b, []byte("\n"))
+		if v, ok := bytes.CutPrefix(line, []byte("flags:")); ok {
+			n, err := strconv.ParseUint(string(bytes.TrimSpace(v)), 8, 64)
 			return n, err == nil
 		}
 	}
