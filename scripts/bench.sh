@@ -11,9 +11,10 @@
 #    that exit at once (10,000; --quick 1,000); time from their release to
 #    the init's exit, and the most zombies seen at once (medians of 7 runs; --quick 3)
 # 3. output: scripts/bench-drain.sh for throughput; tinit's peak RSS
-#    (VmHWM) while forwarding 1 GiB (--quick 64 MiB); the delay from the
-#    last holder closing its pipe to tinit's exit, as its parent sees it,
-#    less the same measure without an init (median of 21 runs; --quick 5)
+#    (VmHWM) while forwarding 1 GiB (--quick 64 MiB) and while ending 2,000
+#    leaked holders (--quick 200); the delay from the last holder closing
+#    its pipe to tinit's exit, as its parent sees it, less the same measure
+#    without an init (median of 21 runs; --quick 5)
 # 4. sizes of the stripped binaries
 #
 # Needs root or unprivileged user namespaces, hyperfine, tini (tini-static),
@@ -39,9 +40,9 @@ case "${1:-}" in
 	;;
 esac
 if [ "$quick" = 1 ]; then
-	startup_runs=20 orphans=1000 storm_runs=3 fwd_size=64M delay_runs=5
+	startup_runs=20 orphans=1000 storm_runs=3 fwd_size=64M leaks=200 delay_runs=5
 else
-	startup_runs=300 orphans=10000 storm_runs=7 fwd_size=1G delay_runs=21
+	startup_runs=300 orphans=10000 storm_runs=7 fwd_size=1G leaks=2000 delay_runs=21
 fi
 
 for tool in hyperfine tini-static catatonit dumb-init unshare go; do
@@ -149,15 +150,23 @@ if [ -x scripts/bench-drain.sh ] || [ -f scripts/bench-drain.sh ]; then
 	TINIT=$tinit bash scripts/bench-drain.sh "${drain_args[@]}" 2>&1 | sed 's/^/    /'
 	echo
 fi
-# Peak RSS: VmHWM only grows, so its last reading before exit is the peak.
+# peak_rss PID prints VmHWM of PID in KiB as it exits: VmHWM only grows, so
+# its last reading is the peak.
+peak_rss() {
+	local hwm=0 v
+	while v=$(awk '/^VmHWM/ { print $2 }' "/proc/$1/status" 2>/dev/null) && [ -n "$v" ]; do
+		hwm=$v
+		sleep 0.005
+	done
+	echo "$hwm"
+}
 "$tinit" -- head -c "$fwd_size" /dev/zero > >(cat >/dev/null) &
-pid=$!
-hwm=0
-while v=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status" 2>/dev/null) && [ -n "$v" ]; do
-	hwm=$v
-	sleep 0.005
-done
-wait "$pid"
+hwm=$(peak_rss $!)
+wait $!
+# Ending leaks is where tinit allocates: every round rescans /proc.
+HOSTILE_MODE=mass HOSTILE_N=$leaks "$tinit" --grace 100ms --kill-after 200ms -- "$helper" >/dev/null 2>&1 &
+leak_hwm=$(peak_rss $!)
+wait $!
 # Exit delay: the child stamps the time just before it closes the last
 # write ends, and exits; the parent stamps tinit's exit.
 delay() { # INIT...
@@ -174,6 +183,7 @@ d_none=$(for _ in $(seq "$delay_runs"); do delay; done | median)
 echo "| measure | tinit | tini-static | no init | target |"
 echo "|---|---:|---:|---:|---|"
 echo "| peak RSS forwarding $fwd_size (KiB) | $hwm | - | - | at most 4096 |"
+echo "| peak RSS ending $leaks leaked holders (KiB) | $leak_hwm | - | - | - |"
 echo "| last close to exit, median of $delay_runs (µs) | $d_tinit | $d_tini | $d_none | under 1000 added by the init |"
 echo "| the init's share of that (µs) | $((d_tinit - d_none)) | $((d_tini - d_none)) | 0 | under 1000 |"
 echo

@@ -39,6 +39,7 @@ func TestHostileBenchScriptRuns(t *testing.T) {
 		`(?m)^\| no init \| \d+ \| \d+\.\d\d \|$`,
 		`(?m)^\| tinit \| \d+ \| \d+ \| \d+\.\d\d \|$`,
 		`(?m)^\| peak RSS forwarding 64M \(KiB\) \| \d+ \|`,
+		`(?m)^\| peak RSS ending 200 leaked holders \(KiB\) \| [1-9]\d* \|`,
 		`(?m)^\| last close to exit, median of 5 \(µs\) \| \d+ \| \d+ \| \d+ \|`,
 		`(?m)^\| tinit \(stripped amd64\) \| \d+ \|`,
 		`(?m)^\| start-up within 1\.15x of tini-static \| \d+\.\d\dx \(the Go floor: \d+\.\d\dx\) \| (yes|no) \|$`,
