@@ -20,7 +20,9 @@ func (r *procReader) file(path string) ([]byte, error) {
 	}
 	defer unix.Close(fd)
 	if r.buf == nil {
-		r.buf = make([]byte, 4096)
+		// A stat line or an fdinfo fits; a long cmdline grows the buffer
+		// once per scan, not once per file.
+		r.buf = make([]byte, 512)
 	}
 	n := 0
 	for {
