@@ -16,10 +16,10 @@ trap 'rm -rf "$work"' EXIT
 
 tinit=${TINIT:-}
 if [ -z "$tinit" ]; then
-	tinit=$work/tinit
-	# The flags of scripts/build-static.sh: what is measured is what ships.
-	CGO_ENABLED=0 go build -trimpath -buildvcs=false \
-		-ldflags='-s -w -buildid= -X=runtime.godebugDefault=asyncpreemptoff=1' -o "$tinit" ./cmd/tinit
+	# What is measured is what ships: the release build for this machine.
+	arch=$(dpkg --print-architecture)
+	bash scripts/build-static.sh --arch "$arch" --out-dir "$work" >/dev/null
+	tinit=$work/tinit-$arch
 fi
 copy=$work/copy
 bytes=$(head -c "$size" /dev/zero | wc -c)
