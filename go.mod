@@ -1,5 +1,5 @@
 module tinit
 
-go 1.26
+go 1.26.0
 
-require golang.org/x/sys v0.45.0
+require golang.org/x/sys v0.50.0

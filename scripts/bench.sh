@@ -55,17 +55,17 @@ done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 tinit=${TINIT:-}
+arch=$(dpkg --print-architecture)
 if [ -z "$tinit" ]; then
 	# What is measured is what ships: the release build for this machine.
-	arch=$(dpkg --print-architecture)
 	bash scripts/build-static.sh --arch "$arch" --out-dir "$work" >/dev/null
 	tinit=$work/tinit-$arch
 fi
 helper=$work/hostile
 CGO_ENABLED=0 go build -o "$helper" ./test/integration/testdata/hostile
-gofloor=$work/gofloor
-CGO_ENABLED=0 go build -trimpath -buildvcs=false \
-	-ldflags='-s -w -buildid= -X=runtime.godebugDefault=asyncpreemptoff=1' -o "$gofloor" ./scripts/gofloor
+# Built by the same script, so it pays exactly tinit's link flags.
+bash scripts/build-static.sh --arch "$arch" --main ./scripts/gofloor --out-dir "$work" >/dev/null
+gofloor=$work/gofloor-$arch
 
 ns=(unshare --pid --fork --mount-proc)
 if [ "$(id -u)" != 0 ]; then

@@ -7,10 +7,10 @@
 set -euo pipefail
 
 all_arches=(amd64 arm64 armel armhf i386 ppc64el s390x riscv64 mips64el loong64)
-# The linker flags must stay those of buildTinit in
-# test/integration/harness_test.go, so the tests run what is shipped.
+# The one place tinit's link flags live: the integration tests and the
+# benchmarks build through this script, so they run what is shipped.
 base_ldflags='-s -w -buildid= -X=runtime.godebugDefault=asyncpreemptoff=1'
-budget=2097152 # 2.0 MiB
+budget=3145728 # 3.0 MiB
 
 usage() {
 	cat <<'EOF'
@@ -26,7 +26,9 @@ Options:
                        repeatable (default: all): amd64 arm64 armel armhf
                        i386 ppc64el s390x riscv64 mips64el loong64
   -o, --out-dir DIR    where the binaries go (default: dist in the source tree)
-      --budget BYTES   size limit for the amd64 binary (default 2097152)
+      --main PKG       the main package to build (default ./cmd/tinit); the
+                       binaries are named after its last element
+      --budget BYTES   size limit for the amd64 binary (default 3145728)
       --check FILE...  only check existing binaries: static, stripped, and
                        an x86-64 one within the budget
   -h, --help           this text
@@ -153,6 +155,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out=$root/dist
 want=()
 check=0
+main=./cmd/tinit
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h | --help) usage; exit 0 ;;
@@ -160,6 +163,8 @@ while [ $# -gt 0 ]; do
 	--arch=*) v=${1#*=}; want+=(${v//,/ }); shift ;;
 	-o | --out-dir) [ $# -ge 2 ] || die "$1 needs a value"; out=$2; shift 2 ;;
 	--out-dir=*) out=${1#*=}; shift ;;
+	--main) [ $# -ge 2 ] || die "$1 needs a value"; main=$2; shift 2 ;;
+	--main=*) main=${1#*=}; shift ;;
 	--budget) [ $# -ge 2 ] || die "$1 needs a value"; budget=$2; shift 2 ;;
 	--budget=*) budget=${1#*=}; shift ;;
 	--check) check=1; shift; break ;;
@@ -190,6 +195,7 @@ for a in "${all_arches[@]}"; do
 done
 
 command -v go >/dev/null || die "go is not on PATH"
+name=$(basename "$main")
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 cd "$root"
@@ -229,7 +235,7 @@ for a in "${arches[@]}"; do
 		GOARM64=v8.0 GOPPC64=power8 GORISCV64=rva20u64 GOMIPS64=hardfloat \
 		$(goenv "$a") \
 		go build -trimpath -buildvcs=false -ldflags="$ldflags" \
-		-o "$tmp/tinit-$a" ./cmd/tinit >"$tmp/$a.log" 2>&1 &
+		-o "$tmp/$name-$a" "$main" >"$tmp/$a.log" 2>&1 &
 	pids+=($!)
 done
 failed=()
@@ -243,15 +249,15 @@ done
 [ ${#failed[@]} -eq 0 ] || die "FAILED: ${failed[*]}"
 
 for a in "${arches[@]}"; do
-	r=$(checkelf "$tmp/tinit-$a" "$a") || exit 1
-	report "tinit-$a" "${r##* }"
+	r=$(checkelf "$tmp/$name-$a" "$a") || exit 1
+	report "$name-$a" "${r##* }"
 done
 for a in "${arches[@]}"; do
-	mv -f "$tmp/tinit-$a" "$out/tinit-$a"
+	mv -f "$tmp/$name-$a" "$out/$name-$a"
 done
-(cd "$out" && sha256sum "${arches[@]/#/tinit-}") >"$tmp/SHA256SUMS"
+(cd "$out" && sha256sum "${arches[@]/#/$name-}") >"$tmp/SHA256SUMS"
 mv -f "$tmp/SHA256SUMS" "$out/SHA256SUMS"
 if [ -n "${SOURCE_DATE_EPOCH:-}" ]; then
-	touch -h -d "@$SOURCE_DATE_EPOCH" "${arches[@]/#/$out/tinit-}" "$out/SHA256SUMS"
+	touch -h -d "@$SOURCE_DATE_EPOCH" "${arches[@]/#/$out/$name-}" "$out/SHA256SUMS"
 fi
 echo "wrote ${#arches[@]} binaries and SHA256SUMS to $out"

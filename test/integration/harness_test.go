@@ -15,8 +15,8 @@ import (
 	"time"
 )
 
-// tinitBin is the binary under test, built once by TestMain with the same
-// flags as scripts/build-static.sh.
+// tinitBin is the binary under test, built once by TestMain with
+// scripts/build-static.sh, so the tests run exactly what is shipped.
 var tinitBin string
 
 // repoRoot is the top of the source tree.
@@ -30,8 +30,8 @@ func TestMain(m *testing.M) {
 	}
 	_, file, _, _ := runtime.Caller(0)
 	repoRoot = filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
-	tinitBin = filepath.Join(dir, "tinit")
-	if err := buildTinit(tinitBin, runtime.GOARCH, ""); err != nil {
+	tinitBin, err = buildShipped(dir)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
@@ -40,20 +40,19 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// buildTinit builds a static tinit for goarch (goarm for arm) into out.
-func buildTinit(out, goarch, goarm string) error {
-	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false",
-		"-ldflags=-s -w -buildid= -X=runtime.godebugDefault=asyncpreemptoff=1",
-		"-o", out, "./cmd/tinit")
-	cmd.Dir = repoRoot
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+goarch)
-	if goarm != "" {
-		cmd.Env = append(cmd.Env, "GOARM="+goarm)
+// buildShipped builds the host's release binary into dir and returns its
+// path. Reproducible builds leave no version to the clock or the tree.
+func buildShipped(dir string) (string, error) {
+	arch := debArchOf(runtime.GOARCH)
+	if arch == "" {
+		return "", fmt.Errorf("no Debian architecture for GOARCH=%s", runtime.GOARCH)
 	}
+	cmd := exec.Command("bash", filepath.Join(repoRoot, "scripts", "build-static.sh"),
+		"--arch", arch, "--out-dir", dir)
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("building tinit: %v\n%s", err, b)
+		return "", fmt.Errorf("building tinit: %v\n%s", err, b)
 	}
-	return nil
+	return filepath.Join(dir, "tinit-"+arch), nil
 }
 
 // result is one finished run.
