@@ -12,7 +12,13 @@ import (
 	"tinit/internal/subreaper"
 )
 
-func main() { os.Exit(dispatch(os.Args[1:])) }
+func main() {
+	if err := subreaper.Preflight(); err != nil {
+		fail(err.Error())
+		os.Exit(subreaper.ExitFailure)
+	}
+	os.Exit(dispatch(os.Args[1:]))
+}
 
 func realMain(args []string) int {
 	cfg, act, err := parse(args, os.Getenv)
