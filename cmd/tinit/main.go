@@ -7,22 +7,37 @@ package main
 import (
 	"errors"
 	"os"
+	"path/filepath"
+	"time"
 
 	"tinit/internal/drain"
 	"tinit/internal/subreaper"
 )
 
-func main() { os.Exit(dispatch(os.Args[1:])) }
+func main() {
+	if err := subreaper.Preflight(); err != nil {
+		fail(err.Error())
+		os.Exit(subreaper.ExitFailure)
+	}
+	os.Exit(dispatch(os.Args[1:]))
+}
 
 func realMain(args []string) int {
+	start := time.Now()
 	cfg, act, err := parse(args, os.Getenv)
+	if err == nil {
+		err = absReport(&cfg)
+	} else if absReport(&cfg) != nil {
+		cfg.Report = ""
+	}
 	if err != nil {
+		msg := err.Error()
 		var ue *usageError
 		if errors.As(err, &ue) {
-			fail(err.Error() + " (see tinit --help)")
-		} else {
-			fail(err.Error())
+			msg += " (see tinit --help)"
 		}
+		fail(msg)
+		subreaper.WriteFailureReport(cfg, start, subreaper.ExitFailure, msg)
 		return subreaper.ExitFailure
 	}
 	switch act {
@@ -34,6 +49,20 @@ func realMain(args []string) int {
 		return 0
 	}
 	return subreaper.Run(cfg)
+}
+
+// absReport makes --report's path absolute now, against the caller's
+// working directory: tinit moves to / before it writes the report.
+func absReport(cfg *subreaper.Config) error {
+	if cfg.Report == "" || filepath.IsAbs(cfg.Report) {
+		return nil
+	}
+	p, err := filepath.Abs(cfg.Report)
+	if err != nil {
+		return errors.New("--report " + drain.Quote(cfg.Report) + ": " + err.Error())
+	}
+	cfg.Report = p
+	return nil
 }
 
 func fail(msg string) {

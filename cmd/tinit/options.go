@@ -234,6 +234,7 @@ func applyEnv(cfg *subreaper.Config, set map[string]bool, getenv func(string) st
 		name := "TINIT_" + o.key
 		v := getenv(name)
 		if v == "" {
+			applyTiniEnv(cfg, o.key, getenv)
 			continue
 		}
 		switch {
@@ -264,6 +265,44 @@ func applyEnv(cfg *subreaper.Config, set map[string]bool, getenv func(string) st
 		}
 	}
 	return nil
+}
+
+// applyTiniEnv takes tini's variable for key, with tini's meaning, where
+// TINIT_<KEY> is unset: images made for docker's --init set them. tini
+// asks only whether TINI_SUBREAPER and TINI_KILL_PROCESS_GROUP are set, and
+// reads TINI_VERBOSITY with atoi on its own scale, where 1, warnings, is
+// the default: tinit's 0.
+func applyTiniEnv(cfg *subreaper.Config, key string, getenv func(string) string) {
+	switch key {
+	case "PGROUP":
+		if getenv("TINI_KILL_PROCESS_GROUP") != "" {
+			cfg.Pgroup = true
+		}
+	case "VERBOSITY":
+		if v := getenv("TINI_VERBOSITY"); v != "" {
+			cfg.Verbosity = max(0, atoi(v)-1)
+		}
+	}
+	// TINI_SUBREAPER: tinit is always a subreaper when it is not pid 1.
+}
+
+// atoi is C's: the leading decimal digits, after an optional sign; 0 when
+// there are none.
+func atoi(s string) int {
+	s = strings.TrimLeft(s, " \t\n\v\f\r")
+	neg := false
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	n := 0
+	for i := 0; i < len(s) && s[i] >= '0' && s[i] <= '9' && n < 1<<20; i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	if neg {
+		return -n
+	}
+	return n
 }
 
 func parseBool(v string) (bool, error) {

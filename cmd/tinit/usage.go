@@ -41,7 +41,9 @@ Options:
 	b.WriteString(`
 Every option can also come from the environment as TINIT_<NAME>, where NAME is
 SUBREAPER, PGROUP, PDEATHSIG, REMAP_EXIT, VERBOSITY, WARN_ON_REAP, KILL_AFTER,
-GRACE, NO_DRAIN, STDOUT_FILE, STDERR_FILE or REPORT. Options win.
+GRACE, NO_DRAIN, STDOUT_FILE, STDERR_FILE or REPORT. tini's TINI_SUBREAPER,
+TINI_KILL_PROCESS_GROUP and TINI_VERBOSITY are read as tini reads them.
+Options win over TINIT_*, and TINIT_* over TINI_*.
 
 Exit status: COMMAND's exit code, or 128+N if a signal N killed it;
 126 if COMMAND cannot be executed, 127 if it is not found,

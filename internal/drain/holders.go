@@ -1,6 +1,9 @@
 package drain
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // Hold is one fd through which a process holds one of tinit's streams.
 type Hold struct {
@@ -88,6 +91,7 @@ func (s *Snapshot) Holders(ours map[uint64]string) []*Holder {
 	out := make([]*Holder, 0, len(found))
 	for _, h := range found {
 		sort.Ints(h.Feeds)
+		h.Feeds = slices.Compact(h.Feeds) // one per relay, however many pipes lead there
 		sort.Slice(h.Holds, func(i, j int) bool { return h.Holds[i].Fd < h.Holds[j].Fd })
 		out = append(out, h)
 	}

@@ -237,3 +237,21 @@ func TestCommand(t *testing.T) {
 		t.Fatalf("a huge command line stays %d bytes", len(got))
 	}
 }
+
+// TestHoldersFeedsOnce: a source that writes into two pipes one relay reads
+// (`cmd 2>&1 | cat` after `exec 3>&1`, say) feeds that relay once.
+func TestHoldersFeedsOnce(t *testing.T) {
+	s := &Snapshot{Self: 1, Procs: map[int]*Proc{}}
+	for _, p := range []*Proc{
+		proc(1, 0, "S", "tinit", nil, m{inoOut: {3}, inoErr: {4}}),
+		proc(5, 1, "S", "sleep 1000", m{301: {1}, 302: {2}}, nil),
+		proc(6, 1, "S", "cat", m{inoOut: {1}}, m{301: {0}, 302: {3}}),
+	} {
+		s.Procs[p.PID] = p
+	}
+	for _, h := range s.Holders(ours) {
+		if h.PID == 5 && !reflect.DeepEqual(h.Feeds, []int{6}) {
+			t.Errorf("feeds %v, want [6]", h.Feeds)
+		}
+	}
+}

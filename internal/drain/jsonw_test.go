@@ -64,7 +64,7 @@ func FuzzAppendJSONString(f *testing.F) {
 func TestReportJSONDecodes(t *testing.T) {
 	r := &Report{
 		Command:    []string{"sh", "-c", "sleep 1000 & echo \"hi\"\n"},
-		ExitStatus: 3, MainPID: 2, MainCode: 3,
+		ExitStatus: 3, Started: true, MainPID: 2, MainCode: 3,
 		MainMs: 12, DrainMs: 400, TotalMs: 420,
 		Leaked: []*Leak{
 			{PID: 7, PPID: 1, State: "S", Cmdline: []string{"sleep", "1000"},
@@ -73,10 +73,11 @@ func TestReportJSONDecodes(t *testing.T) {
 		},
 	}
 	type leak struct {
-		PID     int      `json:"pid"`
-		PPID    int      `json:"ppid"`
-		State   string   `json:"state"`
-		Cmdline []string `json:"cmdline"`
+		PID     int       `json:"pid"`
+		PPID    int       `json:"ppid"`
+		State   string    `json:"state"`
+		Cmdline []string  `json:"cmdline"`
+		Cmd64   []*string `json:"cmdline_base64"`
 		Holds   []struct {
 			Stream string `json:"stream"`
 			Fd     int    `json:"fd"`
@@ -86,8 +87,10 @@ func TestReportJSONDecodes(t *testing.T) {
 		Signal *string `json:"signal"`
 	}
 	var got struct {
-		Command    []string `json:"command"`
-		ExitStatus int      `json:"exit_status"`
+		Command    []string  `json:"command"`
+		Command64  []*string `json:"command_base64"`
+		ExitStatus int       `json:"exit_status"`
+		Error      *string   `json:"error"`
 		MainChild  struct {
 			PID      int     `json:"pid"`
 			ExitCode *int    `json:"exit_code"`
@@ -107,7 +110,8 @@ func TestReportJSONDecodes(t *testing.T) {
 	if err := dec.Decode(&got); err != nil {
 		t.Fatalf("%v\n%s", err, b)
 	}
-	if strings.Join(got.Command, "|") != strings.Join(r.Command, "|") || got.ExitStatus != 3 ||
+	if strings.Join(got.Command, "|") != strings.Join(r.Command, "|") || got.ExitStatus != 3 || got.Error != nil ||
+		len(got.Command64) != 3 || got.Command64[0] != nil ||
 		got.MainChild.PID != 2 || got.MainChild.ExitCode == nil || *got.MainChild.ExitCode != 3 ||
 		got.MainChild.Signal != nil || got.MainMs != 12 || got.DrainMs != 400 || got.TotalMs != 420 {
 		t.Fatalf("decoded %+v from %s", got, b)
@@ -116,7 +120,7 @@ func TestReportJSONDecodes(t *testing.T) {
 		t.Fatalf("leaked: %+v", got.Leaked)
 	}
 	l0, l1 := got.Leaked[0], got.Leaked[1]
-	if l0.PID != 7 || l0.PPID != 1 || l0.State != "S" || strings.Join(l0.Cmdline, " ") != "sleep 1000" ||
+	if l0.PID != 7 || l0.PPID != 1 || len(l0.Cmd64) != 2 || l0.Cmd64[0] != nil || l0.State != "S" || strings.Join(l0.Cmdline, " ") != "sleep 1000" ||
 		len(l0.Holds) != 2 || l0.Holds[0].Stream != "stdout" || l0.Holds[0].Fd != 1 || l0.Holds[1].Stream != "stderr" ||
 		l0.Feeds == nil || len(l0.Feeds) != 0 || l0.Relay || l0.Signal == nil || *l0.Signal != "SIGKILL" {
 		t.Fatalf("leak 0: %+v from %s", l0, b)

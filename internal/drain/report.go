@@ -1,7 +1,16 @@
 package drain
 
 import (
+	"encoding/base64"
+	"errors"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/sys/unix"
 )
 
 // Report is what --report writes: one JSON object per run, for CI systems.
@@ -9,6 +18,10 @@ import (
 type Report struct {
 	Command    []string
 	ExitStatus int
+	// Error is tinit's own one-line message when the run ended before or
+	// instead of the main child (125, 126, 127); "" otherwise.
+	Error      string
+	Started    bool // the main child was started: the fields below mean something
 	MainPID    int
 	MainCode   int    // the main child's exit code, when it exited
 	MainSignal string // the signal that killed it, when one did
@@ -20,12 +33,6 @@ type Report struct {
 
 // JSON encodes r.
 func (r *Report) JSON() []byte {
-	main := newObj(nil).int("pid", int64(r.MainPID))
-	if r.MainSignal != "" {
-		main.null("exit_code").str("signal", r.MainSignal)
-	} else {
-		main.int("exit_code", int64(r.MainCode)).null("signal")
-	}
 	leaked := []byte{'['}
 	for i, l := range r.Leaked {
 		if i > 0 {
@@ -36,13 +43,46 @@ func (r *Report) JSON() []byte {
 	leaked = append(leaked, ']')
 	o := newObj(nil).
 		raw("command", appendStrings(nil, r.Command)).
-		int("exit_status", int64(r.ExitStatus)).
-		raw("main_child", main.end()).
-		int("main_ms", r.MainMs).
-		int("drain_ms", r.DrainMs).
-		int("total_ms", r.TotalMs).
-		raw("leaked", leaked)
+		raw("command_base64", appendBase64s(nil, r.Command)).
+		int("exit_status", int64(r.ExitStatus))
+	if r.Error == "" {
+		o.null("error")
+	} else {
+		o.str("error", r.Error)
+	}
+	if r.Started {
+		main := newObj(nil).int("pid", int64(r.MainPID))
+		if r.MainSignal != "" {
+			main.null("exit_code").str("signal", r.MainSignal)
+		} else {
+			main.int("exit_code", int64(r.MainCode)).null("signal")
+		}
+		o.raw("main_child", main.end()).int("main_ms", r.MainMs).int("drain_ms", r.DrainMs)
+	} else {
+		o.null("main_child").null("main_ms").null("drain_ms")
+	}
+	o.int("total_ms", r.TotalMs).raw("leaked", leaked)
 	return append(o.end(), '\n')
+}
+
+// appendBase64s is the exact bytes of each word that is not valid UTF-8,
+// whose JSON string holds U+FFFD instead, and null for every other word,
+// whose JSON string is exact.
+func appendBase64s(b []byte, ss []string) []byte {
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if utf8.ValidString(s) {
+			b = append(b, "null"...)
+			continue
+		}
+		b = append(b, '"')
+		b = base64.StdEncoding.AppendEncode(b, []byte(s))
+		b = append(b, '"')
+	}
+	return append(b, ']')
 }
 
 // JSON encodes one leaked process.
@@ -64,6 +104,7 @@ func (l *Leak) JSON() []byte {
 		int("ppid", int64(l.PPID)).
 		str("state", l.State).
 		raw("cmdline", appendStrings(nil, l.Cmdline)).
+		raw("cmdline_base64", appendBase64s(nil, l.Cmdline)).
 		raw("holds", holds).
 		raw("feeds", appendInts(nil, feeds)).
 		bool("relay", l.Relay)
@@ -75,11 +116,100 @@ func (l *Leak) JSON() []byte {
 	return o.end()
 }
 
-// WriteReport writes r to path, whole or not at all.
+// WriteReport writes r to path. A regular file (or none yet) is replaced
+// whole or not at all, by a rename in the directory the file really is in,
+// so a symlink to it stays a symlink. Anything else is written into as it
+// is: a FIFO, a terminal, /dev/stdout, /dev/fd/N. path must be absolute:
+// tinit has left the caller's working directory by the time it writes.
 func WriteReport(path string, r *Report) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, r.JSON(), 0o644); err != nil {
+	st, err := os.Stat(path)
+	switch {
+	case err == nil && !st.Mode().IsRegular():
+		return writeInto(path, r.JSON())
+	case err == nil:
+		real, rerr := filepath.EvalSymlinks(path)
+		if rerr != nil || strings.HasPrefix(real, "/proc/") {
+			// /dev/fd/N on a file: the caller holds that open file, whatever
+			// name it has now.
+			return writeInto(path, r.JSON())
+		}
+		return replaceFile(real, st.Mode().Perm(), r.JSON())
+	case errors.Is(err, fs.ErrNotExist):
+		if lst, lerr := os.Lstat(path); lerr == nil && lst.Mode()&fs.ModeSymlink != 0 {
+			// A symlink to a file yet to be made: make it where it points.
+			return writeInto(path, r.JSON())
+		}
+		return replaceFile(path, 0, r.JSON())
+	}
+	return err
+}
+
+// fifoWait bounds how long a FIFO may go without a reader.
+const fifoWait = 2 * time.Second
+
+// writeInto opens path as it is and writes b to it. A FIFO is opened
+// without blocking, so one that nobody opens for reading is an error, not a
+// hang; the write itself waits for the reader.
+func writeInto(path string, b []byte) error {
+	flags := unix.O_WRONLY | unix.O_CREAT | unix.O_TRUNC | unix.O_CLOEXEC | unix.O_NONBLOCK | unix.O_NOCTTY
+	deadline := time.Now().Add(fifoWait)
+	var fd int
+	var err error
+	for {
+		fd, err = unix.Open(path, flags, 0o644)
+		if err != unix.ENXIO || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err == unix.ENXIO {
+		return errors.New(path + ": nobody reads this FIFO")
+	}
+	if err != nil {
+		return &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	defer unix.Close(fd)
+	if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0); err == nil {
+		_, _ = unix.FcntlInt(uintptr(fd), unix.F_SETFL, fl&^unix.O_NONBLOCK)
+	}
+	if err := WriteQuiet(fd, b); err != nil {
+		return &fs.PathError{Op: "write", Path: path, Err: err}
+	}
+	return nil
+}
+
+// replaceFile writes b to a new file beside path and renames it over path.
+// perm keeps an existing file's mode; 0 leaves the new file's to the umask.
+func replaceFile(path string, perm fs.FileMode, b []byte) error {
+	dir, name := filepath.Split(path)
+	f, err := os.CreateTemp(dir, "."+name+".tinit-*")
+	if err != nil {
 		return err
 	}
-	return os.Rename(tmp, path)
+	tmp := f.Name()
+	if perm != 0 {
+		err = f.Chmod(perm)
+	} else {
+		err = f.Chmod(0o644 &^ umask())
+	}
+	if err == nil {
+		_, err = f.Write(b)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+	}
+	return err
+}
+
+// umask reads the process's umask, which can only be read by setting it.
+func umask() fs.FileMode {
+	m := unix.Umask(0o022)
+	unix.Umask(m)
+	return fs.FileMode(m)
 }

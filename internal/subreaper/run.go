@@ -33,8 +33,7 @@ func Run(cfg Config) int {
 	r := &run{cfg: cfg, l: l, start: time.Now()}
 	r.pid1 = becomeReaper(l)
 	if err := setPdeathsig(cfg.Pdeathsig); err != nil {
-		l.Error("cannot set the parent-death signal: ", err.Error())
-		return ExitFailure
+		return r.failed(ExitFailure, "cannot set the parent-death signal: "+err.Error())
 	}
 	r.tty = controllingTTY()
 	onOneCPU(func() { r.sigs = listen() })
@@ -42,8 +41,7 @@ func Run(cfg Config) int {
 	dopts.Log = func(m string) { l.Error(m) }
 	d, err := drain.New(dopts)
 	if err != nil {
-		l.Error(err.Error())
-		return ExitFailure
+		return r.failed(ExitFailure, err.Error())
 	}
 	r.d = d
 	path, err := resolve(cfg.Argv[0])
@@ -53,12 +51,12 @@ func Run(cfg Config) int {
 	}
 	if err != nil {
 		d.Close()
-		l.Error(err.Error())
+		code := ExitFailure
 		var ee *execError
 		if errors.As(err, &ee) {
-			return ee.code
+			code = ee.code
 		}
-		return ExitFailure
+		return r.failed(code, err.Error())
 	}
 	d.Start()
 	if r.tty {
@@ -224,6 +222,7 @@ func (r *run) report(status int) *drain.Report {
 	rep := &drain.Report{
 		Command:    r.cfg.Argv,
 		ExitStatus: status,
+		Started:    true,
 		MainPID:    r.mainPID,
 		MainMs:     r.mainAt.Sub(r.start).Milliseconds(),
 		TotalMs:    now.Sub(r.start).Milliseconds(),

@@ -28,6 +28,10 @@ func (e *execError) Error() string { return "cannot run " + drain.Quote(e.cmd) +
 // error says which status a failure earns: 127 for not found, 126 for found
 // but not executable.
 func resolve(name string) (string, error) {
+	if name == "" {
+		// execvp's ENOENT: bash and tini say "command not found" too.
+		return "", &execError{name, errors.New("command not found"), ExitNotFound}
+	}
 	if strings.Contains(name, "/") {
 		if err := executable(name); err != nil {
 			return "", execFailure(name, err)
@@ -35,7 +39,9 @@ func resolve(name string) (string, error) {
 		return name, nil
 	}
 	var denied error
-	for _, dir := range filepath.SplitList(pathEnv()) {
+	// Not filepath.SplitList, which makes "" no directory at all: to
+	// execvp an empty PATH is one empty element, the working directory.
+	for _, dir := range strings.Split(pathEnv(), ":") {
 		if dir == "" {
 			dir = "."
 		}
@@ -79,7 +85,33 @@ func execFailure(name string, err error) error {
 	if errors.Is(err, fs.ErrNotExist) {
 		return &execError{name, err, ExitNotFound}
 	}
+	if ownFailure(err) {
+		return &startError{name, err}
+	}
 	return &execError{name, err, ExitCannotRun}
+}
+
+// ownFailure tells a shortage of tinit's own (fds, processes, memory) from
+// a command that cannot be executed: the former is tinit's failure, 125,
+// and says nothing about the command.
+func ownFailure(err error) bool {
+	for _, e := range []error{unix.EMFILE, unix.ENFILE, unix.EAGAIN, unix.ENOMEM} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// startError is tinit failing to start the command for want of a resource
+// of its own.
+type startError struct {
+	cmd string
+	err error
+}
+
+func (e *startError) Error() string {
+	return "cannot start " + drain.Quote(e.cmd) + ": " + e.err.Error()
 }
 
 // spawn starts the main child in its own process group, and in the
@@ -95,15 +127,22 @@ func spawn(path string, argv []string, stdout, stderr int, tty bool) (int, error
 		Sys:   &syscall.SysProcAttr{Setpgid: true, Foreground: tty, Ctty: 0},
 	}
 	pid, err := syscall.ForkExec(path, argv, attr)
-	if err != nil {
-		code := ExitCannotRun
-		if errors.Is(err, syscall.ENOENT) {
-			code = ExitNotFound
+	if errors.Is(err, syscall.ENOEXEC) {
+		// execvp's rule, which tini, dumb-init and env follow: a file
+		// the kernel cannot execute is a script for /bin/sh.
+		shArgv := append([]string{shell, path}, argv[1:]...)
+		if p, shErr := syscall.ForkExec(shell, shArgv, attr); shErr == nil || !errors.Is(shErr, syscall.ENOENT) {
+			pid, err = p, shErr
 		}
-		return 0, &execError{argv[0], err, code}
+	}
+	if err != nil {
+		return 0, execFailure(argv[0], err)
 	}
 	return pid, nil
 }
+
+// shell runs what execvp runs a file without "#!" with.
+const shell = "/bin/sh"
 
 // openOrNone passes a closed fd on as closed rather than failing the start.
 func openOrNone(fd int) uintptr {

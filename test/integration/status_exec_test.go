@@ -1,0 +1,128 @@
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestStatusExecvpRules: tinit finds and starts the command as execvp(3)
+// does, as bash, tini and env do: an empty name is not found (127), a
+// script without "#!" runs with /bin/sh, and an empty PATH, or an empty
+// element of PATH, means the working directory.
+func TestStatusExecvpRules(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "noshebang")
+	if err := os.WriteFile(script, []byte("echo \"ran $0 $1 $2\"\nexit 7\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "here"), []byte("#!/bin/sh\necho here \"$@\"\nexit 5\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name         string
+		args         []string
+		env          []string
+		code         int
+		stdout, want string // want: tinit's stderr
+	}{
+		{"empty name", []string{"--", ""}, nil, 127, "", "tinit: cannot run \"\": command not found\n"},
+		{"empty name in PATH", []string{""}, []string{"PATH=" + dir}, 127, "", "tinit: cannot run \"\": command not found\n"},
+		{"no #!", []string{script, "a", "b c"}, nil, 7, "ran " + script + " a b c\n", ""},
+		{"no #! in PATH", []string{"noshebang", "x"}, []string{"PATH=/nonexistent:" + dir}, 7, "ran " + dir + "/noshebang x \n", ""},
+		{"empty PATH", []string{"here", "1"}, []string{"PATH="}, 5, "here 1\n", ""},
+		{"empty leading element", []string{"here", "2"}, []string{"PATH=:/nonexistent"}, 5, "here 2\n", ""},
+		{"empty middle element", []string{"here", "3"}, []string{"PATH=/nonexistent::/bin"}, 5, "here 3\n", ""},
+		{"empty trailing element", []string{"here", "4"}, []string{"PATH=/nonexistent:"}, 5, "here 4\n", ""},
+		{"no empty element", []string{"here"}, []string{"PATH=/nonexistent"}, 127, "", "tinit: cannot run here: command not found\n"},
+	}
+	forCoreModes(t, func(t *testing.T, m coreMode) {
+		for _, c := range cases {
+			cmd := withEnv(m.argv(t, c.args...), c.env...)
+			cmd.Dir = dir
+			r := runCmd(t, 20*time.Second, cmd)
+			if r.Code != c.code || r.Stdout != c.stdout || r.Stderr != c.want {
+				t.Errorf("%s %q %q: code %d stdout %q stderr %q, want %d %q %q", c.name, c.args, c.env, r.Code, r.Stdout, r.Stderr, c.code, c.stdout, c.want)
+			}
+		}
+	})
+}
+
+// TestStatusOwnFailuresAre125: when tinit runs out of file descriptors
+// while it starts the child, that is tinit's failure, not the command's:
+// exit 125 with one line, never 126, never a Go crash. Each low limit either
+// runs the command or fails that way, and some limit reaches the start of
+// the child itself.
+func TestStatusOwnFailuresAre125(t *testing.T) {
+	sawStart := false
+	forCoreModes(t, func(t *testing.T, m coreMode) {
+		for n := 3; n <= 24; n++ {
+			argv := append([]string{"sh", "-c", "ulimit -n " + strconv.Itoa(n) + " && exec \"$@\"", "sh"}, m.argv(t, "true")...)
+			if m.ns {
+				// The limit must bind tinit, not unshare.
+				argv = append(append(nsPrefix(t), "sh", "-c", "ulimit -n "+strconv.Itoa(n)+" && exec \"$@\"", "sh"), tinitBin, "true")
+			}
+			r := run(t, 20*time.Second, argv...)
+			switch {
+			case r.Code == 0 && r.Stderr == "":
+			case r.Code == 125 && strings.HasPrefix(r.Stderr, "tinit: ") && strings.Count(r.Stderr, "\n") == 1 && strings.HasSuffix(r.Stderr, "\n"):
+				if r.Stderr == "tinit: cannot start true: too many open files\n" {
+					sawStart = true
+				}
+			default:
+				t.Errorf("ulimit -n %d: code %d stderr %.300q, want 0 or 125 with one tinit: line", n, r.Code, r.Stderr)
+			}
+		}
+	})
+	if !sawStart {
+		t.Errorf("no limit reached the start of the child (\"tinit: cannot start true: too many open files\")")
+	}
+	// The floor the README gives.
+	r := run(t, 20*time.Second, "sh", "-c", "ulimit -n 14 && exec \"$@\"", "sh", tinitBin, "--grace", "100ms", "--kill-after", "100ms", "sh", "-c", "sleep 10 & echo x; exit 3")
+	if r.Code != 3 || r.Stdout != "x\n" {
+		t.Errorf("ulimit -n 14: code %d stdout %q stderr %.300q, want 3 \"x\\n\"", r.Code, r.Stdout, r.Stderr)
+	}
+}
+
+// TestStatusLowProcessLimit: under RLIMIT_NPROC a user too close to the
+// limit for tinit's threads and the command gets 125 and one line, not a
+// runtime crash; with room, tinit runs. (Below about 6 tasks for tinit the
+// runtime itself cannot start, before any of tinit's code runs.)
+func TestStatusLowProcessLimit(t *testing.T) {
+	requireTool(t, "setpriv", "util-linux")
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to become the user nobody")
+	}
+	bin := worldTinit(t)
+	lim := func(u int) result {
+		return run(t, 20*time.Second, "setpriv", "--reuid", "nobody", "--regid", "nogroup", "--clear-groups",
+			"bash", "-c", "ulimit -u "+strconv.Itoa(u)+" && exec \"$@\"", "sh", bin, "sh", "-c", "echo x; exit 3")
+	}
+	for u := 8; u <= 16; u++ {
+		r := lim(u)
+		switch {
+		case r.Code == 3 && r.Stdout == "x\n" && r.Stderr == "":
+		case r.Code == 125 && strings.HasPrefix(r.Stderr, "tinit: ") && strings.Count(r.Stderr, "\n") == 1 && strings.HasSuffix(r.Stderr, "\n"):
+		case r.Code == 2 && strings.Contains(r.Stderr, "fatal error: newosproc") && u <= 8:
+			// The runtime's own start-up: no code of tinit's has run.
+		default:
+			t.Errorf("ulimit -u %d: code %d stdout %q stderr %.300q, want 3 or 125 with one tinit: line", u, r.Code, r.Stdout, r.Stderr)
+		}
+	}
+	if r := lim(64); r.Code != 3 || r.Stdout != "x\n" {
+		t.Errorf("ulimit -u 64: code %d stdout %q stderr %.300q", r.Code, r.Stdout, r.Stderr)
+	}
+}
+
+// TestStatusAddressSpaceFloor: tinit runs, ending leaked holders, under
+// the address-space limit the README gives as its floor.
+func TestStatusAddressSpaceFloor(t *testing.T) {
+	r := run(t, 30*time.Second, "sh", "-c", "ulimit -v 720000 && exec \"$@\"", "sh", tinitBin, "--grace", "100ms", "--kill-after", "100ms",
+		"sh", "-c", "for i in $(seq 100); do sleep 10 & done; echo x; exit 3")
+	if r.Code != 3 || r.Stdout != "x\n" {
+		t.Errorf("ulimit -v 720000: code %d stdout %q stderr %.300q", r.Code, r.Stdout, r.Stderr)
+	}
+}

@@ -1,0 +1,228 @@
+package integration
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// statusReport is the --report object with the fields these tests check.
+type statusReport struct {
+	Command       []string  `json:"command"`
+	CommandBase64 []*string `json:"command_base64"`
+	ExitStatus    int       `json:"exit_status"`
+	Error         *string   `json:"error"`
+	MainChild     *struct {
+		PID      int  `json:"pid"`
+		ExitCode *int `json:"exit_code"`
+	} `json:"main_child"`
+	MainMs  *int64            `json:"main_ms"`
+	DrainMs *int64            `json:"drain_ms"`
+	TotalMs *int64            `json:"total_ms"`
+	Leaked  []json.RawMessage `json:"leaked"`
+}
+
+func decodeStatusReport(t *testing.T, b []byte) statusReport {
+	t.Helper()
+	var r statusReport
+	if err := json.Unmarshal(b, &r); err != nil || !bytes.HasSuffix(b, []byte("}\n")) || bytes.Count(b, []byte("\n")) != 1 {
+		t.Fatalf("report is not one JSON line: %v\n%q", err, b)
+	}
+	return r
+}
+
+// TestStatusReportRelativePath: a relative --report lands in the caller's
+// working directory, which tinit has left by the time it writes.
+func TestStatusReportRelativePath(t *testing.T) {
+	forCoreModes(t, func(t *testing.T, m coreMode) {
+		dir := t.TempDir()
+		argv := m.argv(t, "--report", "rel-report.json", "sh", "-c", "exit 4")
+		cmd := exec.Command(argv[0], argv[1:]...)
+		cmd.Dir = dir
+		r := runCmd(t, 20*time.Second, cmd)
+		if r.Code != 4 || r.Stderr != "" {
+			t.Fatalf("code %d stderr %q", r.Code, r.Stderr)
+		}
+		if fileExists("/rel-report.json") {
+			os.Remove("/rel-report.json")
+			t.Errorf("the report went to /")
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "rel-report.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep := decodeStatusReport(t, b)
+		if rep.ExitStatus != 4 || rep.Error != nil || rep.MainChild == nil || rep.MainChild.ExitCode == nil || *rep.MainChild.ExitCode != 4 {
+			t.Errorf("report %s", b)
+		}
+	})
+}
+
+// TestStatusReportTargets: a symlink stays a symlink and its target is
+// replaced in its own directory, keeping its mode; a FIFO and a pipe on
+// /dev/fd/3 get the report written into them; /dev/stdout is tinit's
+// stdout, after everything the child wrote.
+func TestStatusReportTargets(t *testing.T) {
+	forCoreModes(t, func(t *testing.T, m coreMode) {
+		dir := t.TempDir()
+		other := t.TempDir()
+		real := filepath.Join(other, "real.json")
+		if err := os.WriteFile(real, []byte("stale"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		link := filepath.Join(dir, "link.json")
+		if err := os.Symlink(real, link); err != nil {
+			t.Fatal(err)
+		}
+		r := run(t, 20*time.Second, m.argv(t, "--report", link, "true")...)
+		if r.Code != 0 {
+			t.Fatalf("symlink: code %d stderr %q", r.Code, r.Stderr)
+		}
+		if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+			t.Errorf("the symlink was replaced: %v %v", st.Mode(), err)
+		}
+		if st, err := os.Stat(real); err != nil || st.Mode().Perm() != 0o600 {
+			t.Errorf("target mode %v (%v), want 0600", st.Mode(), err)
+		}
+		decodeStatusReport(t, []byte(readString(real)))
+		if ents, _ := os.ReadDir(other); len(ents) != 1 {
+			t.Errorf("left beside the target: %v", ents)
+		}
+
+		fifo := filepath.Join(dir, "fifo")
+		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got := make(chan []byte, 1)
+		go func() {
+			f, err := os.Open(fifo)
+			if err != nil {
+				got <- nil
+				return
+			}
+			b, _ := io.ReadAll(f)
+			f.Close()
+			got <- b
+		}()
+		r = run(t, 20*time.Second, m.argv(t, "--report", fifo, "sh", "-c", "exit 6")...)
+		b := <-got
+		if r.Code != 6 || r.Stderr != "" {
+			t.Fatalf("fifo: code %d stderr %q", r.Code, r.Stderr)
+		}
+		if rep := decodeStatusReport(t, b); rep.ExitStatus != 6 {
+			t.Errorf("fifo report %s", b)
+		}
+		if st, err := os.Lstat(fifo); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
+			t.Errorf("the FIFO was replaced: %v %v", st.Mode(), err)
+		}
+
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		argv := m.argv(t, "--report", "/dev/fd/3", "sh", "-c", "exit 7 3>&-")
+		cmd := exec.Command(argv[0], argv[1:]...)
+		cmd.ExtraFiles = []*os.File{pw}
+		done := make(chan []byte, 1)
+		go func() { b, _ := io.ReadAll(pr); done <- b }()
+		r = runCmd(t, 20*time.Second, cmd)
+		pw.Close()
+		b = <-done
+		pr.Close()
+		if r.Code != 7 || r.Stderr != "" {
+			t.Fatalf("/dev/fd/3: code %d stderr %q", r.Code, r.Stderr)
+		}
+		if rep := decodeStatusReport(t, b); rep.ExitStatus != 7 {
+			t.Errorf("/dev/fd/3 report %s", b)
+		}
+
+		r = run(t, 20*time.Second, m.argv(t, "--report", "/dev/stdout", "sh", "-c", "echo out; exit 8")...)
+		if r.Code != 8 || r.Stderr != "" || len(r.Stdout) < 5 || r.Stdout[:4] != "out\n" {
+			t.Fatalf("/dev/stdout: code %d stdout %q stderr %q", r.Code, r.Stdout, r.Stderr)
+		}
+		if rep := decodeStatusReport(t, []byte(r.Stdout[4:])); rep.ExitStatus != 8 {
+			t.Errorf("/dev/stdout report %q", r.Stdout)
+		}
+	})
+}
+
+// TestStatusReportOnErrors: a run that ends with 125, 126 or 127 writes a
+// report with the error in it, replacing a stale one.
+func TestStatusReportOnErrors(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"tinit-no-such-command", "a"}, 127, "cannot run tinit-no-such-command: command not found"},
+		{[]string{"--", ""}, 127, `cannot run "": command not found`},
+		{[]string{dir}, 126, "cannot run " + dir + ": is a directory"},
+		{[]string{"--stdout-file", dir + "/no/such/dir", "true"}, 125, ""},
+		{[]string{"--grace", "soon", "true"}, 125, `--grace: "soon" is not a duration such as 500ms or 5s (see tinit --help)`},
+		{nil, 125, "no command given (see tinit --help)"},
+	}
+	forCoreModes(t, func(t *testing.T, m coreMode) {
+		for _, c := range cases {
+			path := filepath.Join(dir, "r.json")
+			if err := os.WriteFile(path, []byte("stale\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r := run(t, 20*time.Second, m.argv(t, append([]string{"--report", path}, c.args...)...)...)
+			b, _ := os.ReadFile(path)
+			if r.Code != c.code {
+				t.Errorf("%q: code %d stderr %q, want %d", c.args, r.Code, r.Stderr, c.code)
+				continue
+			}
+			rep := decodeStatusReport(t, b)
+			want := c.msg
+			if want == "" && len(r.Stderr) > 8 {
+				want = r.Stderr[len("tinit: ") : len(r.Stderr)-1]
+			}
+			if r.Stderr != "tinit: "+want+"\n" || rep.ExitStatus != c.code || rep.Error == nil || *rep.Error != want ||
+				rep.MainChild != nil || rep.MainMs != nil || rep.DrainMs != nil || rep.TotalMs == nil || rep.Leaked == nil || len(rep.Leaked) != 0 {
+				t.Errorf("%q: stderr %q report %s", c.args, r.Stderr, b)
+			}
+		}
+	})
+}
+
+// TestStatusReportExactBytes: words that are not UTF-8 keep their exact
+// bytes in command_base64; every other word is exact in command.
+func TestStatusReportExactBytes(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "r.json")
+	words := []string{"sh", "-c", "exit 0", "\xff\xfe bad", "good \u00e9 \u2028 \x01", "a\x80"}
+	r := plain(t, 20*time.Second, append([]string{"--report", path}, words...)...)
+	if r.Code != 0 {
+		t.Fatalf("code %d stderr %q", r.Code, r.Stderr)
+	}
+	b, _ := os.ReadFile(path)
+	rep := decodeStatusReport(t, b)
+	if len(rep.Command) != len(words) || len(rep.CommandBase64) != len(words) {
+		t.Fatalf("report %s", b)
+	}
+	for i, w := range words {
+		exact := rep.Command[i]
+		if e := rep.CommandBase64[i]; e != nil {
+			d, err := base64.StdEncoding.DecodeString(*e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			exact = string(d)
+		}
+		if exact != w {
+			t.Errorf("word %d: %q, want %q (report %s)", i, exact, w, b)
+		}
+	}
+	if rep.CommandBase64[0] != nil || rep.CommandBase64[4] != nil || rep.CommandBase64[3] == nil {
+		t.Errorf("base64 only for the words that are not UTF-8: %s", b)
+	}
+}
