@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -24,15 +25,36 @@ func rootfsCacheDir(t testing.TB) string {
 	return dir
 }
 
-// minbaseTarball returns a Debian bookworm minbase rootfs tarball built by
-// mmdebstrap, with apt's package lists kept (autopkgtest needs them to
-// resolve test dependencies). It contains no tinit. Parallel tests and
-// processes build it once: the first takes a lock, the others wait for it.
+// minbaseTarball returns a Debian bookworm minbase rootfs tarball for the
+// host's architecture; see debianTarball.
 func minbaseTarball(t testing.TB) string {
+	t.Helper()
+	return debianTarball(t, "bookworm", "")
+}
+
+// debianTarball returns a minbase rootfs tarball of suite, built by
+// mmdebstrap for arch ("" for the host's own), with apt's package lists
+// kept (autopkgtest needs them to resolve test dependencies). It contains
+// no tinit. Parallel tests and processes build each once: the first takes
+// a lock, the others wait for it. A foreign arch needs its binfmt handler
+// enabled first (enableBinfmt).
+func debianTarball(t testing.TB, suite, arch string) string {
 	t.Helper()
 	requireTool(t, "mmdebstrap", "mmdebstrap")
 	dir := rootfsCacheDir(t)
-	out := filepath.Join(dir, "bookworm-minbase-v1.tar")
+	name := suite + "-minbase-v1.tar"
+	args := []string{"--quiet", "--variant=minbase", "--skip=cleanup/apt/lists"}
+	if arch != "" {
+		name = suite + "-" + arch + "-minbase-v1.tar"
+		args = append(args, "--arch="+arch)
+	}
+	if suite == "sid" {
+		// sid's Release file is valid for a week only, and a mirror that
+		// serves a snapshot serves an expired one; the option also lands
+		// in the tarball's apt.conf.d, for apt inside the testbed.
+		args = append(args, `--aptopt=Acquire::Check-Valid-Until "false"`)
+	}
+	out := filepath.Join(dir, name)
 	if _, err := os.Stat(out); err == nil {
 		return out
 	}
@@ -49,15 +71,18 @@ func minbaseTarball(t testing.TB) string {
 		return out
 	}
 	tmp := out + ".partial.tar"
-	cmd := exec.Command("mmdebstrap", "--quiet", "--variant=minbase", "--skip=cleanup/apt/lists", "bookworm", tmp)
-	r := runCmd(t, 15*time.Minute, cmd)
+	cmd := exec.Command("mmdebstrap", append(args, suite, tmp)...)
+	// Under qemu-user every maintainer script is emulated: an arm64
+	// minbase takes minutes, not seconds.
+	r := runCmd(t, 40*time.Minute, cmd)
 	if r.Code != 0 {
 		os.Remove(tmp)
-		t.Fatalf("mmdebstrap failed (%d):\n%s", r.Code, r.Stderr)
+		t.Fatalf("mmdebstrap %s failed (%d):\n%s", strings.Join(cmd.Args[1:], " "), r.Code, r.Stderr)
 	}
 	if err := os.Rename(tmp, out); err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("built %s in %v", name, r.Elapsed.Round(time.Second))
 	return out
 }
 
