@@ -29,7 +29,7 @@ func (s *Stream) forward() {
 
 	fast := true
 	var buf []byte
-	for {
+	for s.waitInput() {
 		var eof bool
 		var err error
 		if fast {
@@ -50,6 +50,29 @@ func (s *Stream) forward() {
 		}
 		if eof {
 			return
+		}
+	}
+}
+
+// waitInput waits until the pipe has bytes or is at end of file, and tells
+// whether to go on. Once the drain is abandoned it goes on only while bytes
+// are left: an empty pipe then counts as finished, though a hidden holder
+// may still have it open. Bytes already read are written out before it is
+// asked again, so abandoning never cuts the forwarding of them short.
+func (s *Stream) waitInput() bool {
+	fds := []unix.PollFd{{Fd: int32(s.r), Events: unix.POLLIN}, {Fd: int32(s.wake), Events: unix.POLLIN}}
+	for {
+		_, err := unix.Poll(fds, -1)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || fds[0].Revents != 0 {
+			// A failed poll leaves it to the read to block or fail.
+			return true
+		}
+		if fds[1].Revents != 0 {
+			n, err := unix.IoctlGetInt(s.r, unix.TIOCINQ)
+			return err == nil && n > 0
 		}
 	}
 }

@@ -160,7 +160,7 @@ func TestForwardExactBytes(t *testing.T) {
 					}
 				}
 				var logs logSink
-				s, err := newStream("stdout", out, false, copyPath, logs.log)
+				s, err := newStream("stdout", out, false, copyPath, logs.log, -1)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -215,7 +215,7 @@ func TestForwardBrokenOutput(t *testing.T) {
 					copyPath = filepath.Join(t.TempDir(), "copy")
 				}
 				var logs logSink
-				s, err := newStream("stderr", out, false, copyPath, logs.log)
+				s, err := newStream("stderr", out, false, copyPath, logs.log, -1)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -250,7 +250,7 @@ func TestForwardOutputBreaksMidway(t *testing.T) {
 	}()
 	copyPath := filepath.Join(t.TempDir(), "copy")
 	var logs logSink
-	s, err := newStream("stdout", out, false, copyPath, logs.log)
+	s, err := newStream("stdout", out, false, copyPath, logs.log, -1)
 	if err != nil {
 		t.Fatal(err)
 	}
