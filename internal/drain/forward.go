@@ -21,10 +21,10 @@ var errNoSplice = errors.New("splice not possible")
 // forward moves the stream's bytes until end of file: every process that held
 // the write end has closed it or died.
 func (s *Stream) forward() {
-	// Locked for good: the thread keeps SIGPIPE blocked and dies with this
-	// goroutine, taking any SIGPIPE of ours still pending with it.
+	// Locked for good: the thread keeps SIGPIPE and SIGTTOU blocked and dies
+	// with this goroutine, taking any SIGPIPE of ours still pending with it.
 	runtime.LockOSThread()
-	blockSigpipe()
+	blockWriteSignals()
 	defer s.close()
 
 	fast := true
