@@ -48,12 +48,7 @@ func New(o Options) (*Drain, error) {
 		d.Streams[i] = s
 	}
 	if a, b := d.Streams[0].copy, d.Streams[1].copy; a != nil && b != nil && sameFile(a, b) {
-		c, err := shareAppending(a, b)
-		if err != nil {
-			d.Close()
-			return nil, err
-		}
-		d.Streams[0].copy, d.Streams[1].copy = c, c
+		d.Streams[1].copy = share(a, b)
 	}
 	return d, nil
 }

@@ -10,8 +10,8 @@ import (
 // spliceChunk is the most one splice or tee asks for: the size of the pipe.
 const spliceChunk = pipeSize
 
-// copyBufSize is the buffer of the read/write fallback, used only where
-// splice cannot go (a terminal, an O_APPEND file, a broken output).
+// copyBufSize is the buffer of the read/write path, used where splice cannot
+// go (a terminal, a file, a broken output) and for copy files.
 const copyBufSize = 64 << 10
 
 // errNoSplice says an end refused splice or tee; the stream falls back to
@@ -28,7 +28,6 @@ func (s *Stream) forward() {
 	defer s.close()
 
 	fast := true
-	var buf []byte
 	for s.waitInput() {
 		var eof bool
 		var err error
@@ -39,10 +38,7 @@ func (s *Stream) forward() {
 				continue
 			}
 		} else {
-			if buf == nil {
-				buf = make([]byte, copyBufSize)
-			}
-			eof, err = s.copyOnce(buf)
+			eof, err = s.copyOnce()
 		}
 		if err != nil {
 			s.log("reading the child's " + s.Name + ": " + err.Error())
@@ -77,20 +73,22 @@ func (s *Stream) waitInput() bool {
 	}
 }
 
-// spliceOnce moves one chunk without copying it through user memory.
+func (s *Stream) buffer() []byte {
+	if s.buf == nil {
+		s.buf = make([]byte, copyBufSize)
+	}
+	return s.buf
+}
+
+// spliceOnce moves one chunk to tinit's output without copying it through
+// user memory. A copy file is O_APPEND, which splice refuses: tee duplicates
+// the chunk into the output without consuming it, and the copy then reads
+// and writes exactly those bytes.
 func (s *Stream) spliceOnce() (eof bool, err error) {
-	switch {
-	case s.outBroken && s.copy == nil:
+	if s.outBroken || !s.outSplice {
 		return false, errNoSplice
-	case s.copy != nil && s.copy.noSplice, !s.outBroken && !s.outSplice:
-		return false, errNoSplice
-	case s.outBroken:
-		n, err := spliceTo(s.r, s.copy.fd(), spliceChunk)
-		if err != nil {
-			return false, s.copyFailed(err)
-		}
-		return n == 0, nil
-	case s.copy == nil:
+	}
+	if s.copy == nil {
 		n, err := spliceTo(s.r, s.Out, spliceChunk)
 		if err == unix.EINVAL {
 			return false, errNoSplice
@@ -100,36 +98,47 @@ func (s *Stream) spliceOnce() (eof bool, err error) {
 			return false, nil
 		}
 		return n == 0, nil
-	default:
-		// tee duplicates into tinit's output without consuming; the splice
-		// into the copy file then consumes exactly those bytes.
-		n, err := teeTo(s.r, s.Out, spliceChunk)
-		if err == unix.EINVAL {
-			return false, errNoSplice
-		}
-		if err != nil {
-			s.outFailed(err)
-			return false, nil
-		}
-		if n == 0 {
-			return true, nil
-		}
-		for n > 0 {
-			m, err := spliceTo(s.r, s.copy.fd(), n)
-			if err != nil {
-				if err := s.copyFailed(err); err != nil {
-					return false, err
-				}
-				return false, s.discard(n)
-			}
-			n -= m
-		}
+	}
+	n, err := teeTo(s.r, s.Out, spliceChunk)
+	if err == unix.EINVAL {
+		return false, errNoSplice
+	}
+	if err != nil {
+		s.outFailed(err)
 		return false, nil
 	}
+	if n == 0 {
+		return true, nil
+	}
+	return false, s.consumeIntoCopy(n)
 }
 
-// copyOnce is the read/write fallback.
-func (s *Stream) copyOnce(buf []byte) (eof bool, err error) {
+// consumeIntoCopy reads the n bytes already teed to the output and appends
+// them to the copy file, or drops them once the copy has failed.
+func (s *Stream) consumeIntoCopy(n int) error {
+	buf := s.buffer()
+	for n > 0 {
+		m, err := unix.Read(s.r, buf[:min(n, len(buf))])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || m == 0 {
+			return err
+		}
+		n -= m
+		if s.copy != nil {
+			if err := writeAll(s.copy.fd(), buf[:m]); err != nil {
+				s.copyFailed(err)
+			}
+		}
+	}
+	return nil
+}
+
+// copyOnce is the read/write path: for outputs that take no splice (a file,
+// a terminal, /dev/null) and for a broken output.
+func (s *Stream) copyOnce() (eof bool, err error) {
+	buf := s.buffer()
 	n, err := unix.Read(s.r, buf)
 	if err == unix.EINTR {
 		return false, nil
@@ -147,7 +156,7 @@ func (s *Stream) copyOnce(buf []byte) (eof bool, err error) {
 	}
 	if s.copy != nil {
 		if err := writeAll(s.copy.fd(), buf[:n]); err != nil {
-			return false, s.copyFailed(err)
+			s.copyFailed(err)
 		}
 	}
 	return false, nil
@@ -161,27 +170,10 @@ func (s *Stream) outFailed(err error) {
 }
 
 // copyFailed gives up the copy file (disk full, say) but never the stream.
-func (s *Stream) copyFailed(err error) error {
+func (s *Stream) copyFailed(err error) {
 	s.log("writing the " + s.Name + " copy to " + s.copy.path + ": " + err.Error() + "; copy stopped")
 	s.copy.release()
 	s.copy = nil
-	return nil
-}
-
-// discard reads and drops n bytes already teed to the output.
-func (s *Stream) discard(n int) error {
-	buf := make([]byte, min(n, copyBufSize))
-	for n > 0 {
-		m, err := unix.Read(s.r, buf[:min(n, len(buf))])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil || m == 0 {
-			return err
-		}
-		n -= m
-	}
-	return nil
 }
 
 func spliceTo(in, out, n int) (int, error) {

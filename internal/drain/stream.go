@@ -23,6 +23,7 @@ type Stream struct {
 	rMu         sync.Mutex // held to close r, and by others than the forwarder to use it
 	wake        int        // the Drain's Abandon eventfd
 	copy        *copyFile
+	buf         []byte // the read/write path's, made on first use
 	passthrough bool
 	outSplice   bool // Out takes splice and tee: a pipe or a socket
 	outBroken   bool
