@@ -11,15 +11,17 @@ import (
 const spliceChunk = pipeSize
 
 // copyBufSize is the buffer of the read/write path, used where splice cannot
-// go (a terminal, a file, a broken output) and for copy files.
+// go (a terminal, a file) and for copy files.
 const copyBufSize = 64 << 10
 
 // errNoSplice says an end refused splice or tee; the stream falls back to
 // read and write for good.
 var errNoSplice = errors.New("splice not possible")
 
-// forward moves the stream's bytes until end of file: every process that held
-// the write end has closed it or died.
+// forward moves the stream's bytes until end of file (every process that
+// held the write end has closed it or died), or until tinit's own output
+// breaks: then it closes the pipe, so the child's next write gets EPIPE or
+// SIGPIPE exactly as it would have without tinit in between.
 func (s *Stream) forward() {
 	// Locked for good: the thread keeps SIGPIPE and SIGTTOU blocked and dies
 	// with this goroutine, taking any SIGPIPE of ours still pending with it.
@@ -28,7 +30,7 @@ func (s *Stream) forward() {
 	defer s.close()
 
 	fast := true
-	for s.waitInput() {
+	for !s.outBroken && s.waitInput() {
 		var eof bool
 		var err error
 		if fast {
@@ -85,7 +87,7 @@ func (s *Stream) buffer() []byte {
 // the chunk into the output without consuming it, and the copy then reads
 // and writes exactly those bytes.
 func (s *Stream) spliceOnce() (eof bool, err error) {
-	if s.outBroken || !s.outSplice {
+	if !s.outSplice {
 		return false, errNoSplice
 	}
 	if s.copy == nil {
@@ -135,8 +137,9 @@ func (s *Stream) consumeIntoCopy(n int) error {
 	return nil
 }
 
-// copyOnce is the read/write path: for outputs that take no splice (a file,
-// a terminal, /dev/null) and for a broken output.
+// copyOnce is the read/write path, for outputs that take no splice: a file,
+// a terminal, /dev/null. A chunk the output refused is not copied either:
+// the copy holds what was forwarded, as under `tee -a`.
 func (s *Stream) copyOnce() (eof bool, err error) {
 	buf := s.buffer()
 	n, err := unix.Read(s.r, buf)
@@ -149,10 +152,9 @@ func (s *Stream) copyOnce() (eof bool, err error) {
 	if n == 0 {
 		return true, nil
 	}
-	if !s.outBroken {
-		if err := writeAll(s.Out, buf[:n]); err != nil {
-			s.outFailed(err)
-		}
+	if err := writeAll(s.Out, buf[:n]); err != nil {
+		s.outFailed(err)
+		return false, nil
 	}
 	if s.copy != nil {
 		if err := writeAll(s.copy.fd(), buf[:n]); err != nil {

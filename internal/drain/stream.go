@@ -133,12 +133,12 @@ func isTerminal(fd int) bool {
 	return err == nil
 }
 
-// outputBroken records, once, that tinit's own output is gone; draining goes
-// on so the child is never blocked.
+// outputBroken records that tinit's own output is gone, and says so once;
+// the forwarder then closes the pipe.
 func (s *Stream) outputBroken(err error) {
 	if !s.outBroken {
 		s.outBroken = true
-		s.log("cannot write to " + s.outName() + " (" + err.Error() + "); still draining the child's " + s.Name)
+		s.log("cannot write to " + s.outName() + " (" + err.Error() + "); closing the child's " + s.Name + ", as if tinit were not there")
 	}
 }
 
