@@ -2,35 +2,30 @@ package drain
 
 import (
 	"errors"
-	"io"
 	"os"
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
 
-// copyFile is a --stdout-file or --stderr-file. It is opened without
-// O_APPEND, positioned at its end, because splice(2) refuses O_APPEND
-// files; only when both streams name the same file do they share one
-// O_APPEND descriptor, so their bytes cannot overwrite each other, and
-// copy with write(2) instead.
+// copyFile is a --stdout-file or --stderr-file. It is opened with
+// O_APPEND, as `tee -a` opens its files, so every write lands at the end of
+// the file whoever else appends to it meanwhile (another tinit, the test
+// itself, tinit's own stdout when it is the same file). splice(2) refuses
+// O_APPEND files, so a copy is always written with write(2). Both streams
+// naming one file share one descriptor.
 type copyFile struct {
-	f        *os.File
-	path     string
-	noSplice bool
+	f    *os.File
+	path string
 	// refs counts the streams writing f: a shared file must stay open
 	// until the stream that reaches end of file last is done with it.
 	refs atomic.Int32
 }
 
 func openCopyFile(path string) (*copyFile, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, errors.New("copy file: " + err.Error())
-	}
-	if _, err := f.Seek(0, io.SeekEnd); err != nil {
-		_ = f.Close()
-		return nil, errors.New("copy file " + path + ": " + err.Error())
 	}
 	c := &copyFile{f: f, path: path}
 	c.refs.Store(1)
@@ -45,17 +40,11 @@ func sameFile(a, b *copyFile) bool {
 	return sa.Dev == sb.Dev && sa.Ino == sb.Ino
 }
 
-// shareAppending makes both streams write one O_APPEND descriptor.
-func shareAppending(a, b *copyFile) (*copyFile, error) {
-	_ = a.f.Close()
-	_ = b.f.Close()
-	f, err := os.OpenFile(a.path, os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		return nil, errors.New("copy file: " + err.Error())
-	}
-	c := &copyFile{f: f, path: a.path, noSplice: true}
-	c.refs.Store(2)
-	return c, nil
+// share makes b's stream write through a, and gives b up.
+func share(a, b *copyFile) *copyFile {
+	b.release()
+	a.refs.Add(1)
+	return a
 }
 
 func (c *copyFile) fd() int { return int(c.f.Fd()) }

@@ -10,26 +10,27 @@ import (
 // spliceChunk is the most one splice or tee asks for: the size of the pipe.
 const spliceChunk = pipeSize
 
-// copyBufSize is the buffer of the read/write fallback, used only where
-// splice cannot go (a terminal, an O_APPEND file, a broken output).
+// copyBufSize is the buffer of the read/write path, used where splice cannot
+// go (a terminal, a file) and for copy files.
 const copyBufSize = 64 << 10
 
 // errNoSplice says an end refused splice or tee; the stream falls back to
 // read and write for good.
 var errNoSplice = errors.New("splice not possible")
 
-// forward moves the stream's bytes until end of file: every process that held
-// the write end has closed it or died.
+// forward moves the stream's bytes until end of file (every process that
+// held the write end has closed it or died), or until tinit's own output
+// breaks: then it closes the pipe, so the child's next write gets EPIPE or
+// SIGPIPE exactly as it would have without tinit in between.
 func (s *Stream) forward() {
-	// Locked for good: the thread keeps SIGPIPE blocked and dies with this
-	// goroutine, taking any SIGPIPE of ours still pending with it.
+	// Locked for good: the thread keeps SIGPIPE and SIGTTOU blocked and dies
+	// with this goroutine, taking any SIGPIPE of ours still pending with it.
 	runtime.LockOSThread()
-	blockSigpipe()
+	blockWriteSignals()
 	defer s.close()
 
 	fast := true
-	var buf []byte
-	for {
+	for !s.outBroken && s.waitInput() {
 		var eof bool
 		var err error
 		if fast {
@@ -39,10 +40,7 @@ func (s *Stream) forward() {
 				continue
 			}
 		} else {
-			if buf == nil {
-				buf = make([]byte, copyBufSize)
-			}
-			eof, err = s.copyOnce(buf)
+			eof, err = s.copyOnce()
 		}
 		if err != nil {
 			s.log("reading the child's " + s.Name + ": " + err.Error())
@@ -54,20 +52,45 @@ func (s *Stream) forward() {
 	}
 }
 
-// spliceOnce moves one chunk without copying it through user memory.
-func (s *Stream) spliceOnce() (eof bool, err error) {
-	switch {
-	case s.outBroken && s.copy == nil:
-		return false, errNoSplice
-	case s.copy != nil && s.copy.noSplice, !s.outBroken && !s.outSplice:
-		return false, errNoSplice
-	case s.outBroken:
-		n, err := spliceTo(s.r, s.copy.fd(), spliceChunk)
-		if err != nil {
-			return false, s.copyFailed(err)
+// waitInput waits until the pipe has bytes or is at end of file, and tells
+// whether to go on. Once the drain is abandoned it goes on only while bytes
+// are left: an empty pipe then counts as finished, though a hidden holder
+// may still have it open. Bytes already read are written out before it is
+// asked again, so abandoning never cuts the forwarding of them short.
+func (s *Stream) waitInput() bool {
+	fds := []unix.PollFd{{Fd: int32(s.r), Events: unix.POLLIN}, {Fd: int32(s.wake), Events: unix.POLLIN}}
+	for {
+		_, err := unix.Poll(fds, -1)
+		if err == unix.EINTR {
+			continue
 		}
-		return n == 0, nil
-	case s.copy == nil:
+		if err != nil || fds[0].Revents != 0 {
+			// A failed poll leaves it to the read to block or fail.
+			return true
+		}
+		if fds[1].Revents != 0 {
+			n, err := unix.IoctlGetInt(s.r, unix.TIOCINQ)
+			return err == nil && n > 0
+		}
+	}
+}
+
+func (s *Stream) buffer() []byte {
+	if s.buf == nil {
+		s.buf = make([]byte, copyBufSize)
+	}
+	return s.buf
+}
+
+// spliceOnce moves one chunk to tinit's output without copying it through
+// user memory. A copy file is O_APPEND, which splice refuses: tee duplicates
+// the chunk into the output without consuming it, and the copy then reads
+// and writes exactly those bytes.
+func (s *Stream) spliceOnce() (eof bool, err error) {
+	if !s.outSplice {
+		return false, errNoSplice
+	}
+	if s.copy == nil {
 		n, err := spliceTo(s.r, s.Out, spliceChunk)
 		if err == unix.EINVAL {
 			return false, errNoSplice
@@ -77,36 +100,48 @@ func (s *Stream) spliceOnce() (eof bool, err error) {
 			return false, nil
 		}
 		return n == 0, nil
-	default:
-		// tee duplicates into tinit's output without consuming; the splice
-		// into the copy file then consumes exactly those bytes.
-		n, err := teeTo(s.r, s.Out, spliceChunk)
-		if err == unix.EINVAL {
-			return false, errNoSplice
-		}
-		if err != nil {
-			s.outFailed(err)
-			return false, nil
-		}
-		if n == 0 {
-			return true, nil
-		}
-		for n > 0 {
-			m, err := spliceTo(s.r, s.copy.fd(), n)
-			if err != nil {
-				if err := s.copyFailed(err); err != nil {
-					return false, err
-				}
-				return false, s.discard(n)
-			}
-			n -= m
-		}
+	}
+	n, err := teeTo(s.r, s.Out, spliceChunk)
+	if err == unix.EINVAL {
+		return false, errNoSplice
+	}
+	if err != nil {
+		s.outFailed(err)
 		return false, nil
 	}
+	if n == 0 {
+		return true, nil
+	}
+	return false, s.consumeIntoCopy(n)
 }
 
-// copyOnce is the read/write fallback.
-func (s *Stream) copyOnce(buf []byte) (eof bool, err error) {
+// consumeIntoCopy reads the n bytes already teed to the output and appends
+// them to the copy file, or drops them once the copy has failed.
+func (s *Stream) consumeIntoCopy(n int) error {
+	buf := s.buffer()
+	for n > 0 {
+		m, err := unix.Read(s.r, buf[:min(n, len(buf))])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || m == 0 {
+			return err
+		}
+		n -= m
+		if s.copy != nil {
+			if err := writeAll(s.copy.fd(), buf[:m]); err != nil {
+				s.copyFailed(err)
+			}
+		}
+	}
+	return nil
+}
+
+// copyOnce is the read/write path, for outputs that take no splice: a file,
+// a terminal, /dev/null. A chunk the output refused is not copied either:
+// the copy holds what was forwarded, as under `tee -a`.
+func (s *Stream) copyOnce() (eof bool, err error) {
+	buf := s.buffer()
 	n, err := unix.Read(s.r, buf)
 	if err == unix.EINTR {
 		return false, nil
@@ -117,14 +152,13 @@ func (s *Stream) copyOnce(buf []byte) (eof bool, err error) {
 	if n == 0 {
 		return true, nil
 	}
-	if !s.outBroken {
-		if err := writeAll(s.Out, buf[:n]); err != nil {
-			s.outFailed(err)
-		}
+	if err := writeAll(s.Out, buf[:n]); err != nil {
+		s.outFailed(err)
+		return false, nil
 	}
 	if s.copy != nil {
 		if err := writeAll(s.copy.fd(), buf[:n]); err != nil {
-			return false, s.copyFailed(err)
+			s.copyFailed(err)
 		}
 	}
 	return false, nil
@@ -138,27 +172,10 @@ func (s *Stream) outFailed(err error) {
 }
 
 // copyFailed gives up the copy file (disk full, say) but never the stream.
-func (s *Stream) copyFailed(err error) error {
+func (s *Stream) copyFailed(err error) {
 	s.log("writing the " + s.Name + " copy to " + s.copy.path + ": " + err.Error() + "; copy stopped")
 	s.copy.release()
 	s.copy = nil
-	return nil
-}
-
-// discard reads and drops n bytes already teed to the output.
-func (s *Stream) discard(n int) error {
-	buf := make([]byte, min(n, copyBufSize))
-	for n > 0 {
-		m, err := unix.Read(s.r, buf[:min(n, len(buf))])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil || m == 0 {
-			return err
-		}
-		n -= m
-	}
-	return nil
 }
 
 func spliceTo(in, out, n int) (int, error) {

@@ -14,19 +14,35 @@ import (
 // write made with SIGPIPE blocked on its thread gets EPIPE and leaves the
 // signal pending on that thread only, where it is taken back with
 // rt_sigtimedwait.
+//
+// SIGTTOU is blocked on the writing threads too. A write to a terminal with
+// TOSTOP set, from a process outside its foreground group, raises SIGTTOU on
+// the whole group and restarts; a caught SIGTTOU (tinit catches it to
+// forward it) would make it restart forever. With SIGTTOU blocked the
+// kernel lets the write through and raises nothing (tty_check_change), so a
+// background tinit's own lines still reach the terminal, as they would from
+// a shell with TOSTOP ignored. The child keeps the default, and stops.
 
-func sigpipeSet() *unix.Sigset_t {
+func sigset(sigs ...unix.Signal) *unix.Sigset_t {
 	var set unix.Sigset_t
 	bitsPer := uint(unsafe.Sizeof(set.Val[0]) * 8)
-	n := uint(unix.SIGPIPE) - 1
-	set.Val[n/bitsPer] |= 1 << (n % bitsPer)
+	for _, sig := range sigs {
+		n := uint(sig) - 1
+		set.Val[n/bitsPer] |= 1 << (n % bitsPer)
+	}
 	return &set
 }
 
-// blockSigpipe blocks SIGPIPE on the calling thread, which the caller has
-// locked. The forwarders lock for good, so their threads die with them.
-func blockSigpipe() {
-	_ = unix.PthreadSigmask(unix.SIG_BLOCK, sigpipeSet(), nil)
+func sigpipeSet() *unix.Sigset_t { return sigset(unix.SIGPIPE) }
+
+// writeSignals are blocked on every thread that writes tinit's output.
+func writeSignals() *unix.Sigset_t { return sigset(unix.SIGPIPE, unix.SIGTTOU) }
+
+// blockWriteSignals blocks SIGPIPE and SIGTTOU on the calling thread, which
+// the caller has locked. The forwarders lock for good, so their threads die
+// with them.
+func blockWriteSignals() {
+	_ = unix.PthreadSigmask(unix.SIG_BLOCK, writeSignals(), nil)
 }
 
 // dropPendingSigpipe takes back the SIGPIPE our own EPIPE left pending on
@@ -46,13 +62,13 @@ func kernelSigsetSize() uintptr {
 	return 8
 }
 
-// WriteQuiet writes all of b to fd without raising a SIGPIPE that tinit
-// would forward. tinit's log lines go through it.
+// WriteQuiet writes all of b to fd without raising a SIGPIPE or SIGTTOU
+// that tinit would forward. tinit's log lines go through it.
 func WriteQuiet(fd int, b []byte) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	var old unix.Sigset_t
-	if err := unix.PthreadSigmask(unix.SIG_BLOCK, sigpipeSet(), &old); err != nil {
+	if err := unix.PthreadSigmask(unix.SIG_BLOCK, writeSignals(), &old); err != nil {
 		return err
 	}
 	defer unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)

@@ -3,6 +3,7 @@ package drain
 import (
 	"errors"
 	"strconv"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -18,16 +19,19 @@ type Stream struct {
 	Out   int    // tinit's own fd that the bytes go to
 	Inode uint64 // the pipe's inode: /proc shows the pipe as pipe:[Inode]
 
-	r, w        int // the pipe; -1 where the stream passes through
+	r, w        int        // the pipe; -1 where the stream passes through
+	rMu         sync.Mutex // held to close r, and by others than the forwarder to use it
+	wake        int        // the Drain's Abandon eventfd
 	copy        *copyFile
+	buf         []byte // the read/write path's, made on first use
 	passthrough bool
 	outSplice   bool // Out takes splice and tee: a pipe or a socket
 	outBroken   bool
 	log         func(string)
 }
 
-func newStream(name string, out int, passthrough bool, copyPath string, log func(string)) (*Stream, error) {
-	s := &Stream{Name: name, Out: out, r: -1, w: -1, passthrough: passthrough, log: log}
+func newStream(name string, out int, passthrough bool, copyPath string, log func(string), wake int) (*Stream, error) {
+	s := &Stream{Name: name, Out: out, r: -1, w: -1, passthrough: passthrough, log: log, wake: wake}
 	if passthrough {
 		return s, nil
 	}
@@ -73,14 +77,30 @@ func (s *Stream) closeWriteEnd() {
 
 func (s *Stream) close() {
 	s.closeWriteEnd()
+	s.rMu.Lock()
 	if s.r >= 0 {
 		_ = unix.Close(s.r)
 		s.r = -1
 	}
+	s.rMu.Unlock()
 	if s.copy != nil {
 		s.copy.release()
 		s.copy = nil
 	}
+}
+
+// queued is how many bytes wait in the pipe, 0 once it is closed.
+func (s *Stream) queued() int {
+	s.rMu.Lock()
+	defer s.rMu.Unlock()
+	if s.r < 0 {
+		return 0
+	}
+	n, err := unix.IoctlGetInt(s.r, unix.TIOCINQ)
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // spliceable tells whether fd may be spliced to. Only a pipe or a socket:
@@ -113,12 +133,12 @@ func isTerminal(fd int) bool {
 	return err == nil
 }
 
-// outputBroken records, once, that tinit's own output is gone; draining goes
-// on so the child is never blocked.
+// outputBroken records that tinit's own output is gone, and says so once;
+// the forwarder then closes the pipe.
 func (s *Stream) outputBroken(err error) {
 	if !s.outBroken {
 		s.outBroken = true
-		s.log("cannot write to " + s.outName() + " (" + err.Error() + "); still draining the child's " + s.Name)
+		s.log("cannot write to " + s.outName() + " (" + err.Error() + "); closing the child's " + s.Name + ", as if tinit were not there")
 	}
 }
 

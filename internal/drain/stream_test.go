@@ -24,7 +24,7 @@ func TestStreamGrowsOutputPipe(t *testing.T) {
 	if got := pipeSizeOf(t, r.Fd()); got >= pipeSize {
 		t.Skipf("a new pipe here already holds %d bytes", got)
 	}
-	s, err := newStream("stdout", int(w.Fd()), false, "", func(string) {})
+	s, err := newStream("stdout", int(w.Fd()), false, "", func(string) {}, -1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,8 +70,11 @@ func (r *run) drawTree(snap *drain.Snapshot, hs []*drain.Holder) {
 // giveUpIfUnseen ends the wait for a pipe that stays open while no process
 // that could hold it can be found (it went to another pid namespace, say):
 // after --kill-after of that, waiting longer would only hang the caller.
+// Bytes still in a pipe stop the clock: they wait for a slow reader, not
+// for a holder. Giving up only tells the forwarders to stop at an empty
+// pipe; the loop still waits for them to deliver everything they have.
 func (r *run) giveUpIfUnseen(now time.Time, unseen bool) {
-	if !unseen {
+	if !unseen || r.d.Pending() {
 		r.unseenSince = time.Time{}
 		return
 	}
@@ -79,9 +82,9 @@ func (r *run) giveUpIfUnseen(now time.Time, unseen bool) {
 		r.unseenSince = now
 		return
 	}
-	if now.Sub(r.unseenSince) >= r.cfg.KillAfter {
+	if now.Sub(r.unseenSince) >= r.cfg.KillAfter && !r.d.Abandoned() {
 		r.l.Error("the output is still open, but no process that holds it can be found; not waiting for it any longer")
-		r.drained, r.drainedAt = true, now
+		r.d.Abandon()
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -157,11 +158,12 @@ func TestDrainOutputOneFileBothStreams(t *testing.T) {
 	}
 }
 
-// A stdout whose reader is gone does not block the child: it writes far
-// more than a pipe holds and exits, the copy file gets all of it, tinit
-// says so once and exits with the child's status.
+// A stdout whose reader is gone acts as it would without tinit: the
+// child's write fails (cat dies of SIGPIPE), the script goes on and exits
+// with its own status, tinit says once that stdout broke, and the copy
+// holds what was forwarded, which is nothing.
 func TestDrainClosedStdout(t *testing.T) {
-	dir, out, _ := drainOutErrData(t, 4<<20)
+	dir, _, _ := drainOutErrData(t, 4<<20)
 	copyPath := filepath.Join(dir, "copy")
 	pr, pw, err := os.Pipe()
 	if err != nil {
@@ -170,19 +172,88 @@ func TestDrainClosedStdout(t *testing.T) {
 	pr.Close()
 	defer pw.Close()
 	argv := append(nsPrefix(t), tinitBin, "--stdout-file", copyPath, "--",
-		"sh", "-c", `cat "$1/out.data"; echo written >&2; exit 5`, "sh", dir)
+		"sh", "-c", `cat "$1/out.data"; echo "cat $?" >&2; exit 5`, "sh", dir)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout = pw
 	r := runCmd(t, time.Minute, cmd)
 	if r.Code != 5 {
 		t.Fatalf("code %d, want the child's 5\nstderr: %s", r.Code, r.Stderr)
 	}
-	if n := strings.Count(r.Stderr, "cannot write to stdout"); n != 1 || !strings.HasSuffix(r.Stderr, "written\n") {
-		t.Fatalf("stderr should say once that stdout is gone, then carry the child's line:\n%s", r.Stderr)
+	if n := strings.Count(r.Stderr, "cannot write to stdout"); n != 1 || !strings.HasSuffix(r.Stderr, "cat 141\n") {
+		t.Fatalf("stderr should say once that stdout is gone, then that cat died of SIGPIPE:\n%s", r.Stderr)
 	}
-	if got := drainReadFile(t, copyPath); !bytes.Equal(got, out) {
-		t.Fatalf("copy: %d bytes, want %d", len(got), len(out))
+	if got := drainReadFile(t, copyPath); len(got) != 0 {
+		t.Fatalf("copy: %d bytes, want none", len(got))
 	}
+}
+
+// `tinit -- yes | head -1` ends as it does without tinit: when head exits,
+// yes gets SIGPIPE, and tinit exits 141 within a second; a copy file holds
+// whole lines of what was forwarded. The same for stderr.
+func TestDrainBrokenOutputEndsTheWriter(t *testing.T) {
+	forCoreModes(t, func(t *testing.T, m coreMode) {
+		for _, stream := range []string{"stdout", "stderr"} {
+			for run := range 5 {
+				copyPath := filepath.Join(t.TempDir(), "copy")
+				script := "yes"
+				if stream == "stderr" {
+					script = "yes >&2"
+				}
+				argv := m.argv(t, "--"+stream+"-file", copyPath, "--", "sh", "-c", script)
+				pr, pw, err := os.Pipe()
+				if err != nil {
+					t.Fatal(err)
+				}
+				head := exec.Command("head", "-1")
+				var headOut bytes.Buffer
+				head.Stdin, head.Stdout = pr, &headOut
+				if err := head.Start(); err != nil {
+					t.Fatal(err)
+				}
+				pr.Close()
+				cmd := exec.Command(argv[0], argv[1:]...)
+				var errb lockedBuffer
+				cmd.Stdout, cmd.Stderr = pw, &errb
+				if stream == "stderr" {
+					cmd.Stdout, cmd.Stderr = &errb, pw
+				}
+				cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				pw.Close()
+				done := make(chan error, 1)
+				go func() { done <- cmd.Wait() }()
+				if err := head.Wait(); err != nil || headOut.String() != "y\n" {
+					t.Fatalf("head: %v, read %q", err, headOut.String())
+				}
+				headExited := time.Now()
+				var werr error
+				select {
+				case werr = <-done:
+				case <-time.After(20 * time.Second):
+					killTree(cmd.Process.Pid)
+					<-done
+					t.Fatalf("%s run %d: tinit still runs 20 s after head exited\nstderr: %s", stream, run, errb.String())
+				}
+				took := time.Since(headExited)
+				code := 0
+				if ee, ok := werr.(*exec.ExitError); ok {
+					code = exitCodeOf(ee.Sys().(syscall.WaitStatus))
+				}
+				if code != 141 || took > time.Second {
+					t.Fatalf("%s run %d: code %d %v after head exited, want 141 within a second\nstderr: %s", stream, run, code, took, errb.String())
+				}
+				got := drainReadFile(t, copyPath)
+				if len(got) < 2 || len(got)%2 != 0 || strings.Trim(string(got), "y\n") != "" || strings.Contains(string(got), "yy") {
+					t.Fatalf("%s run %d: the copy holds %d bytes, want whole lines of y", stream, run, len(got))
+				}
+				if stream == "stdout" && strings.Count(errb.String(), "cannot write to stdout") != 1 {
+					t.Fatalf("%s run %d: stderr should say once that stdout broke:\n%s", stream, run, errb.String())
+				}
+			}
+		}
+	})
 }
 
 // --no-drain is tini: the child's fd 1 is tinit's own, and what a leaked

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/signal"
@@ -148,7 +149,7 @@ func passFd() int {
 }
 
 // recvFd takes the passed stdout and stderr, writes one line to each once
-// the sender is gone, and then exits, or holds them for good when
+// the sender is gone (and HOSTILE_BYTES more 'y's to stdout), and then exits, or holds them for good when
 // HOSTILE_HOLD=1.
 func recvFd() {
 	oob := make([]byte, unix.CmsgSpace(2*4))
@@ -168,6 +169,9 @@ func recvFd() {
 	// The sender exits after the ack; the socket's end of file says so.
 	_, _ = unix.Read(3, make([]byte, 1))
 	_, _ = unix.Write(got[0], []byte("from grandchild\n"))
+	if n := envInt("HOSTILE_BYTES", 0); n > 0 {
+		_, _ = os.NewFile(uintptr(got[0]), "stdout").Write(bytes.Repeat([]byte{'y'}, n))
+	}
 	_, _ = unix.Write(got[1], []byte("grandchild stderr\n"))
 	if os.Getenv("HOSTILE_HOLD") == "1" {
 		hold()

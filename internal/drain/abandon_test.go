@@ -1,0 +1,68 @@
+package drain
+
+import (
+	"bytes"
+	"io"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Abandoning a pipe that a hidden holder keeps open ends its forwarder only
+// once the pipe is empty and every byte read is written out: a reader that
+// reads nothing for a while still gets everything, and the forwarder then
+// returns although the holder's write end is still open.
+func TestAbandonDeliversWhatThePipeHolds(t *testing.T) {
+	for _, kind := range []string{"splice", "copy"} {
+		t.Run(kind, func(t *testing.T) {
+			wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer unix.Close(wake)
+			d := &Drain{wake: wake}
+			r, w := mustPipe(t)
+			out := dupClose(t, w)
+			var logs logSink
+			s, err := newStream("stdout", out, false, "", logs.log, wake)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if kind == "copy" {
+				s.outSplice = false
+			}
+			hidden, err := unix.Dup(s.w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer unix.Close(hidden)
+			s.closeWriteEnd()
+			data := testData(1900000, 5)
+			wrote := make(chan struct{})
+			go func() { writeAll(hidden, data); close(wrote) }()
+			done := make(chan struct{})
+			go func() { s.forward(); close(done) }()
+			<-wrote
+			d.Abandon()
+			select {
+			case <-done:
+				t.Fatal("the forwarder returned with bytes still to deliver")
+			case <-time.After(200 * time.Millisecond):
+			}
+			got, _ := io.ReadAll(io.LimitReader(r, int64(len(data))))
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the forwarder did not return once the pipe was empty")
+			}
+			unix.Close(out)
+			if rest, _ := io.ReadAll(r); len(rest) > 0 || !bytes.Equal(got, data) {
+				t.Errorf("delivered %d+%d bytes, want %d (equal prefix %d)", len(got), len(rest), len(data), commonPrefix(got, data))
+			}
+			if len(logs.lines) > 0 {
+				t.Errorf("logged %q", logs.lines)
+			}
+		})
+	}
+}
