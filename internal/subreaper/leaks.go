@@ -129,11 +129,19 @@ func (r *run) signalDescendants(sig unix.Signal) {
 	r.sayNoProc(err)
 	// Without /proc, pid 1 can still name everything in its namespace;
 	// a subreaper can only name the main child's process group.
+	// ESRCH says the group is empty, and an empty group never fills again:
+	// its number is free, and may next name an unrelated group on the host.
+	if r.groupGone {
+		return
+	}
 	target := -r.mainPID
 	if r.pid1 {
 		target = -1
 	}
-	_ = unix.Kill(target, sig)
+	if unix.Kill(target, sig) == unix.ESRCH {
+		r.groupGone = true
+		return
+	}
 	_ = unix.Kill(target, unix.SIGCONT)
 }
 

@@ -102,6 +102,7 @@ type run struct {
 	restStarted  bool
 	restDeadline time.Time
 	noProcSaid   bool
+	groupGone    bool // without /proc: what tinit signals is empty for good
 }
 
 func (r *run) loop() int {

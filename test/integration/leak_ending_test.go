@@ -39,3 +39,38 @@ func TestLeakContOnlyStopped(t *testing.T) {
 		}
 	})
 }
+
+// TestLeakNoProcGroupGoneOnce: without /proc, a subreaper can only signal
+// the main child's process group. Once kill(-pgid) says ESRCH the group is
+// empty for good, and its number may next name an unrelated group on the
+// host: tinit must not signal it again. strace counts the calls.
+func TestLeakNoProcGroupGoneOnce(t *testing.T) {
+	requireTool(t, "strace", "strace")
+	trace := filepath.Join(t.TempDir(), "trace")
+	mark := newMark(t)
+	prefix := []string{"strace", "-f", "-qq", "-e", "trace=kill", "-o", trace, "unshare", "--mount"}
+	if os.Geteuid() != 0 {
+		t.Skip("strace of a user namespace's unshare needs root here")
+	}
+	// The leak that left the group ends by itself, so that strace, which
+	// follows it, can exit.
+	script := `setsid bash -c 'exec -a "$0" sleep 4' ` + mark + ` & echo hi; exit 4`
+	r := run(t, 60*time.Second, append(prefix, "sh", "-c", `umount -l /proc && exec "$@"`, "sh", tinitBin,
+		"--grace", "200ms", "--kill-after", "500ms", "--", "sh", "-c", script)...)
+	if r.Code != 4 || r.Stdout != "hi\n" {
+		t.Fatalf("exit %d, stdout %q\nstderr:\n%s", r.Code, r.Stdout, r.Stderr)
+	}
+	b, err := os.ReadFile(trace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gone []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.Contains(line, "kill(-") && strings.Contains(line, "ESRCH") {
+			gone = append(gone, line)
+		}
+	}
+	if len(gone) != 1 {
+		t.Fatalf("kill(-pgid) failed with ESRCH %d times, want exactly once:\n%s", len(gone), strings.Join(gone, "\n"))
+	}
+}
