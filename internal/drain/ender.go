@@ -7,10 +7,10 @@ import (
 )
 
 // Ender ends leaked holders round by round. Sources (holders nobody feeds)
-// get SIGCONT and SIGTERM; once the first SIGTERM is KillAfter old, every
-// source still holding gets SIGKILL, newcomers forked meanwhile included.
-// Relays get only SIGCONT: they end by themselves at end of file, after
-// passing on what they had read. A relay whose feeders are gone becomes a
+// get SIGTERM (then SIGCONT, if stopped); once the first SIGTERM is
+// KillAfter old, every source still holding gets SIGKILL, newcomers forked
+// meanwhile included. Relays get only SIGCONT, if stopped: they end by
+// themselves at end of file, after passing on what they had read. A relay whose feeders are gone becomes a
 // source, but only after Grace, to let it drain first.
 type Ender struct {
 	KillAfter, Grace time.Duration
@@ -57,18 +57,26 @@ func (e *Ender) NewHolders(hs []*Holder) []*Holder {
 	return fresh
 }
 
-// Round acts on one scan's holders. SIGTERM or SIGKILL goes before SIGCONT:
-// a stopped process then meets the pending signal the moment it resumes,
-// before it runs another instruction of its own.
+// Round acts on one scan's holders. Only a stopped holder gets SIGCONT, and
+// after its SIGTERM or SIGKILL: it then meets the pending signal the moment
+// it resumes, before it runs another instruction of its own. A stopped relay
+// gets SIGCONT alone, to pass on what it holds. A running process is never
+// sent SIGCONT: a shell, an editor or a test's own handler may act on it.
 func (e *Ender) Round(now time.Time, hs []*Holder) {
 	if e.tracks == nil {
 		e.tracks = map[procKey]*track{}
 	}
 	for _, h := range hs {
 		e.act(now, e.track(h), h)
-		_ = Signal(h.Proc, unix.SIGCONT)
+		if stopped(h.State) {
+			_ = Signal(h.Proc, unix.SIGCONT)
+		}
 	}
 }
+
+// stopped tells a job-control stop (T) or a tracing stop (t) from the
+// kernel's state letter.
+func stopped(state string) bool { return state == "T" || state == "t" }
 
 func (e *Ender) act(now time.Time, t *track, h *Holder) {
 	if h.Relay {

@@ -29,8 +29,9 @@ func (r *run) endHolders(now time.Time) {
 
 // reportHolders prints, before anything is signalled, what holds the output.
 // Later rounds only add what appeared since: a holder forked by a leak
-// already shown is counted, not drawn, so a fork loop cannot flood stderr;
-// every one of them is still in --report.
+// already shown is counted, not drawn, and the count is said at most once a
+// second (see forkLine), so a fork loop cannot flood stderr; every one of
+// them is still in --report.
 func (r *run) reportHolders(snap *drain.Snapshot, fresh []*drain.Holder, now time.Time) {
 	if !r.reported {
 		r.reported = true
@@ -40,18 +41,15 @@ func (r *run) reportHolders(snap *drain.Snapshot, fresh []*drain.Holder, now tim
 		r.drawTree(snap, fresh)
 		return
 	}
-	var forks, others []*drain.Holder
+	var others []*drain.Holder
 	for _, h := range fresh {
 		if r.ender.Seen(h.PPID) {
-			forks = append(forks, h)
+			r.forksUnsaid++
 		} else {
 			others = append(others, h)
 		}
 	}
-	if len(forks) > 0 {
-		r.l.Error(plural(len(forks), "more process", "more processes"), " forked by those now ",
-			plural2(len(forks), "holds", "hold"), " the output; ending ", plural2(len(forks), "it", "them"), " too")
-	}
+	r.sayForks(now, false)
 	if len(others) > 8 {
 		r.l.Error(itoa(len(others)), " more processes now hold the output; ending them too")
 	} else if len(others) > 0 {
@@ -59,6 +57,24 @@ func (r *run) reportHolders(snap *drain.Snapshot, fresh []*drain.Holder, now tim
 			plural2(len(others), "it", "them"), ":")
 		r.drawTree(snap, others)
 	}
+}
+
+// forkLine is the least time between two lines that count the holders
+// forked by known leaks: a loop forking every round gets one line a second,
+// not twenty.
+const forkLine = time.Second
+
+// sayForks says how many holders forked by known leaks appeared since the
+// last such line: at once for the first, then at most once per forkLine,
+// and whatever is left when the output is complete (final).
+func (r *run) sayForks(now time.Time, final bool) {
+	if r.forksUnsaid == 0 || (!final && !r.forksSaidAt.IsZero() && now.Sub(r.forksSaidAt) < forkLine) {
+		return
+	}
+	n := r.forksUnsaid
+	r.forksUnsaid, r.forksSaidAt = 0, now
+	r.l.Error(plural(n, "more process", "more processes"), " forked by those ", plural2(n, "has", "have"),
+		" held the output; ending ", plural2(n, "it", "them"), " too")
 }
 
 func (r *run) drawTree(snap *drain.Snapshot, hs []*drain.Holder) {
@@ -116,11 +132,19 @@ func (r *run) signalDescendants(sig unix.Signal) {
 	r.sayNoProc(err)
 	// Without /proc, pid 1 can still name everything in its namespace;
 	// a subreaper can only name the main child's process group.
+	// ESRCH says the group is empty, and an empty group never fills again:
+	// its number is free, and may next name an unrelated group on the host.
+	if r.groupGone {
+		return
+	}
 	target := -r.mainPID
 	if r.pid1 {
 		target = -1
 	}
-	_ = unix.Kill(target, sig)
+	if unix.Kill(target, sig) == unix.ESRCH {
+		r.groupGone = true
+		return
+	}
 	_ = unix.Kill(target, unix.SIGCONT)
 }
 

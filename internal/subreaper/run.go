@@ -94,10 +94,13 @@ type run struct {
 
 	ender        drain.Ender
 	reported     bool
+	forksUnsaid  int       // holders forked by known leaks, not yet counted on stderr
+	forksSaidAt  time.Time // when they were last counted
 	unseenSince  time.Time
 	restStarted  bool
 	restDeadline time.Time
 	noProcSaid   bool
+	groupGone    bool // without /proc: what tinit signals is empty for good
 }
 
 func (r *run) loop() int {
@@ -145,6 +148,7 @@ func (r *run) step(now time.Time) (exit bool, wake time.Duration) {
 		r.endHolders(now)
 		return false, scanInterval
 	}
+	r.sayForks(now, true)
 	if r.children {
 		r.children = r.reap()
 	}
