@@ -52,7 +52,9 @@ func buildShipped(dir string) (string, error) {
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("building tinit: %v\n%s", err, b)
 	}
-	return filepath.Join(dir, "tinit-"+arch), nil
+	// Named tinit, as installed: tinit ps knows tinit by its command name.
+	bin := filepath.Join(dir, "tinit")
+	return bin, os.Rename(filepath.Join(dir, "tinit-"+arch), bin)
 }
 
 // result is one finished run.
