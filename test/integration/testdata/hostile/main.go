@@ -43,6 +43,8 @@ func main() {
 		lastClose(os.Getenv("HOSTILE_STAMP"))
 	case "hold":
 		hold()
+	case "stamps":
+		stamps(envInt("HOSTILE_N", 1000), envInt("HOSTILE_PAUSE_US", 1000), os.Getenv("HOSTILE_BOTH") == "1")
 	case "lines":
 		lines(envInt("HOSTILE_N", 1000), envInt("HOSTILE_LEN", 16), envInt("HOSTILE_PAUSE_US", 0))
 	default:
@@ -362,5 +364,23 @@ func lines(n, size, pause int) {
 				time.Sleep(time.Duration(pause) * time.Microsecond)
 			}
 		}
+	}
+}
+
+// stamps writes n lines, each the CLOCK_MONOTONIC time in ns just before
+// its write(2), pause µs apart, to stdout, or in turn to stdout and stderr
+// when both: a reader takes each line's delay from it.
+func stamps(n, pause int, both bool) {
+	for i := range n {
+		fd := 1
+		if both {
+			fd += i % 2
+		}
+		var ts unix.Timespec
+		_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+		if _, err := unix.Write(fd, []byte(strconv.FormatInt(ts.Nano(), 10)+"\n")); err != nil {
+			os.Exit(1)
+		}
+		time.Sleep(time.Duration(pause) * time.Microsecond)
 	}
 }
