@@ -52,10 +52,15 @@ func New(o Options) (*Drain, error) {
 		return nil, errors.New("eventfd: " + err.Error())
 	}
 	d := &Drain{done: make(chan struct{}), wake: wake}
+	out := o.Out
+	if out == [2]int{} {
+		out = [2]int{1, 2}
+	}
+	pass := [2]bool{o.Disabled || isTerminal(out[0]), o.Disabled || isTerminal(out[1])}
 	var copies [2]*copyFile
 	for i, path := range [2]string{o.StdoutFile, o.StderrFile} {
-		if path == "" {
-			continue
+		if path == "" || pass[i] {
+			continue // a stream that passes through is never copied
 		}
 		if copies[i], err = openCopyFile(path); err != nil {
 			releaseCopies(copies)
@@ -67,11 +72,6 @@ func New(o Options) (*Drain, error) {
 	if sharedCopy {
 		copies[1] = share(copies[0], copies[1])
 	}
-	out := o.Out
-	if out == [2]int{} {
-		out = [2]int{1, 2}
-	}
-	pass := [2]bool{o.Disabled || isTerminal(out[0]), o.Disabled || isTerminal(out[1])}
 	sharedOut := !pass[0] && !pass[1] && sameDestination(out[0], out[1])
 	if sharedOut && (sharedCopy || copies[0] == nil && copies[1] == nil) {
 		if sharedCopy {
