@@ -3,6 +3,7 @@ package drain
 import (
 	"bytes"
 	"io"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 // reads nothing for a while still gets everything, and the forwarder then
 // returns although the holder's write end is still open.
 func TestAbandonDeliversWhatThePipeHolds(t *testing.T) {
-	for _, kind := range []string{"splice", "copy"} {
+	for _, kind := range []string{"splice", "copy", "lines"} {
 		t.Run(kind, func(t *testing.T) {
 			wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
 			if err != nil {
@@ -29,8 +30,11 @@ func TestAbandonDeliversWhatThePipeHolds(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if kind == "copy" {
+			switch kind {
+			case "copy":
 				s.outSplice = false
+			case "lines":
+				s.lines = new(sync.Mutex)
 			}
 			hidden, err := unix.Dup(s.w)
 			if err != nil {

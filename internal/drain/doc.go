@@ -1,5 +1,6 @@
 // Package drain owns the child's output: the stdout and stderr pipes tinit
-// hands to the child, the forwarding of every byte to tinit's own stdout and
+// hands to the child (one pipe for both when tinit's stdout and stderr are
+// one destination), the forwarding of every byte to tinit's own stdout and
 // stderr (and to copy files), knowing when both pipes reach end of file, and
 // finding and ending the leaked processes that keep a pipe open (via procfs).
 //

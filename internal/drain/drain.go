@@ -3,6 +3,7 @@ package drain
 import (
 	"encoding/binary"
 	"errors"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
@@ -14,11 +15,16 @@ type Options struct {
 	StdoutFile string // --stdout-file
 	StderrFile string // --stderr-file
 	Log        func(string)
+	// Out are tinit's own stdout and stderr; zero means fds 1 and 2.
+	Out [2]int
 }
 
 // Drain carries the child's stdout and stderr.
 type Drain struct {
-	Streams [2]*Stream
+	// Streams are stdout and stderr, or one stream named "stdout+stderr"
+	// when both go to one destination.
+	Streams []*Stream
+	child   [2]int // the fds the child gets as stdout and stderr
 	done    chan struct{}
 	// wake becomes readable when the wait for end of file is given up
 	// (Abandon); a forwarder polls it beside its pipe. Kept open for
@@ -28,34 +34,100 @@ type Drain struct {
 	abandoned atomic.Bool
 }
 
+// MergedName names the one stream that carries both stdout and stderr.
+const MergedName = "stdout+stderr"
+
 // New makes the pipes. A stream whose tinit fd is a terminal passes through,
 // so the child keeps its terminal (line discipline, job control, colours).
+//
+// When tinit's stdout and stderr are one destination (one open file, or
+// the same pipe, socket or file), the child gets one pipe as both, so the
+// kernel keeps the order of its writes exactly, as it would with no init.
+// That needs the copy files to agree: none, or one file named by both. With
+// two pipes into one destination (or one shared copy file), each forwarder
+// hands it whole lines only, so lines are never torn.
 func New(o Options) (*Drain, error) {
 	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
 	if err != nil {
 		return nil, errors.New("eventfd: " + err.Error())
 	}
 	d := &Drain{done: make(chan struct{}), wake: wake}
-	paths := [2]string{o.StdoutFile, o.StderrFile}
-	for i, name := range [2]string{"stdout", "stderr"} {
-		out := i + 1
-		pass := o.Disabled || isTerminal(out)
-		s, err := newStream(name, out, pass, paths[i], o.Log, wake)
+	out := o.Out
+	if out == [2]int{} {
+		out = [2]int{1, 2}
+	}
+	pass := [2]bool{o.Disabled || isTerminal(out[0]), o.Disabled || isTerminal(out[1])}
+	var copies [2]*copyFile
+	for i, path := range [2]string{o.StdoutFile, o.StderrFile} {
+		if path == "" || pass[i] {
+			continue // a stream that passes through is never copied
+		}
+		if copies[i], err = openCopyFile(path); err != nil {
+			releaseCopies(copies)
+			_ = unix.Close(wake)
+			return nil, err
+		}
+	}
+	sharedCopy := copies[0] != nil && copies[1] != nil && sameFile(copies[0], copies[1])
+	if sharedCopy {
+		copies[1] = share(copies[0], copies[1])
+	}
+	sharedOut := !pass[0] && !pass[1] && sameDestination(out[0], out[1])
+	if sharedOut && (sharedCopy || copies[0] == nil && copies[1] == nil) {
+		if sharedCopy {
+			copies[0].release() // one stream, one use
+		}
+		s, err := makeStream(MergedName, out[0], false, copies[0], o.Log, wake)
 		if err != nil {
 			d.Close()
 			return nil, err
 		}
-		d.Streams[i] = s
+		growPipe(out[1], pipeSize)
+		d.Streams = []*Stream{s}
+		d.child = [2]int{s.w, s.w}
+		return d, nil
 	}
-	if a, b := d.Streams[0].copy, d.Streams[1].copy; a != nil && b != nil && sameFile(a, b) {
-		d.Streams[1].copy = share(a, b)
+	for i, name := range [2]string{"stdout", "stderr"} {
+		s, err := makeStream(name, out[i], pass[i], copies[i], o.Log, wake)
+		copies[i] = nil // s owns it now, or it is released
+		if err != nil {
+			releaseCopies(copies)
+			d.Close()
+			return nil, err
+		}
+		d.Streams = append(d.Streams, s)
+		d.child[i] = s.childFd()
+	}
+	if sharedOut || sharedCopy {
+		lines := new(sync.Mutex)
+		for _, s := range d.Streams {
+			s.lines = lines
+		}
 	}
 	return d, nil
 }
 
+func releaseCopies(cs [2]*copyFile) {
+	for _, c := range cs {
+		if c != nil {
+			c.release()
+		}
+	}
+}
+
+// sameDestination tells whether fds a and b write to one place: the same
+// open file, or the same pipe, socket or file opened twice.
+func sameDestination(a, b int) bool {
+	var sa, sb unix.Stat_t
+	if unix.Fstat(a, &sa) != nil || unix.Fstat(b, &sb) != nil {
+		return false
+	}
+	return sa.Dev == sb.Dev && sa.Ino == sb.Ino
+}
+
 // ChildFds are the fds the child gets as its stdout and stderr.
 func (d *Drain) ChildFds() (stdout, stderr int) {
-	return d.Streams[0].childFd(), d.Streams[1].childFd()
+	return d.child[0], d.child[1]
 }
 
 // Start closes tinit's copies of the write ends, which the child now holds,
@@ -131,9 +203,7 @@ func (d *Drain) Inodes() map[uint64]string {
 // Close releases everything when the child could not be started.
 func (d *Drain) Close() {
 	for _, s := range d.Streams {
-		if s != nil {
-			s.close()
-		}
+		s.close()
 	}
 	_ = unix.Close(d.wake)
 }

@@ -29,6 +29,10 @@ func (s *Stream) forward() {
 	blockWriteSignals()
 	defer s.close()
 
+	if s.lines != nil {
+		s.forwardLines()
+		return
+	}
 	fast := true
 	for !s.outBroken && s.waitInput() {
 		var eof bool
@@ -58,19 +62,30 @@ func (s *Stream) forward() {
 // may still have it open. Bytes already read are written out before it is
 // asked again, so abandoning never cuts the forwarding of them short.
 func (s *Stream) waitInput() bool {
+	goOn, _ := s.waitInputFor(-1)
+	return goOn
+}
+
+// waitInputFor is waitInput for at most timeout ms (-1: no limit); ready
+// tells whether the pipe has bytes or is at end of file.
+func (s *Stream) waitInputFor(timeout int) (goOn, ready bool) {
 	fds := []unix.PollFd{{Fd: int32(s.r), Events: unix.POLLIN}, {Fd: int32(s.wake), Events: unix.POLLIN}}
 	for {
-		_, err := unix.Poll(fds, -1)
+		n, err := unix.Poll(fds, timeout)
 		if err == unix.EINTR {
 			continue
 		}
 		if err != nil || fds[0].Revents != 0 {
 			// A failed poll leaves it to the read to block or fail.
-			return true
+			return true, true
+		}
+		if n == 0 {
+			return true, false
 		}
 		if fds[1].Revents != 0 {
 			n, err := unix.IoctlGetInt(s.r, unix.TIOCINQ)
-			return err == nil && n > 0
+			goOn = err == nil && n > 0
+			return goOn, goOn
 		}
 	}
 }

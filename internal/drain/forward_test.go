@@ -289,16 +289,19 @@ func TestForwardOutputBreaksMidway(t *testing.T) {
 func TestForwardSharedCopyFile(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "both")
-	d, err := New(Options{StdoutFile: path, StderrFile: filepath.Join(dir, ".", "both"), Log: func(m string) { t.Error(m) }})
+	outs := [2]func() []byte{}
+	var fds [2]int
+	for i := range fds {
+		r, w := mustPipe(t)
+		outs[i] = collect(r)
+		fds[i] = dupClose(t, w)
+	}
+	d, err := New(Options{StdoutFile: path, StderrFile: filepath.Join(dir, ".", "both"), Log: func(m string) { t.Error(m) }, Out: fds})
 	if err != nil {
 		t.Fatal(err)
 	}
-	outs := [2]func() []byte{}
-	for i, s := range d.Streams {
-		r, w := mustPipe(t)
-		outs[i] = collect(r)
-		s.Out = dupClose(t, w)
-		s.outSplice = true
+	if len(d.Streams) != 2 {
+		t.Fatalf("%d streams, want 2 for two outputs", len(d.Streams))
 	}
 	// Distinct alphabets tell the streams apart in the shared file, where
 	// their pieces interleave as they would under two `tee -a`.

@@ -9,10 +9,13 @@ import (
 // PsInput is what `tinit ps` read about one tinit instance. NewPsView makes
 // sense of it without touching /proc, so its rules are tested on fixed input.
 type PsInput struct {
-	Snap   *Snapshot // every process; Snap.Self is the tinit instance
-	Pipes  []PipeEnd // tinit's own close-on-exec pipe read ends
-	TTY    [3]bool   // which of tinit's fds 0, 1 and 2 are terminals
-	Uptime uint64    // clock ticks since boot when the snapshot was taken
+	Snap  *Snapshot // every process; Snap.Self is the tinit instance
+	Pipes []PipeEnd // tinit's own close-on-exec pipe read ends
+	TTY   [3]bool   // which of tinit's fds 0, 1 and 2 are terminals
+	// OneOutput: tinit's fds 1 and 2 are one destination, so its one pipe
+	// carries both streams (MergedName).
+	OneOutput bool
+	Uptime    uint64 // clock ticks since boot when the snapshot was taken
 }
 
 // PipeEnd is a pipe read end in tinit's fd table.
@@ -23,7 +26,7 @@ type PipeEnd struct {
 
 // PsStream is one of tinit's output pipes that has not reached end of file.
 type PsStream struct {
-	Name    string // "stdout", "stderr", or "output" when it cannot be told
+	Name    string // "stdout", "stderr", MergedName, or "output" when it cannot be told
 	Fd      int    // tinit's read end
 	Inode   uint64 // the pipe: pipe:[Inode] in /proc/PID/fd
 	Holders []int  // processes holding its write end themselves
@@ -113,7 +116,8 @@ func (h *Holder) holdsStream(name string) bool {
 // tinit makes the stdout pipe first and fds are handed out lowest first, so
 // with two pipes the lower read end is stdout. A stream whose fd of tinit's
 // is a terminal passes through, and a stream at end of file is closed: with
-// one pipe, a terminal on tinit's fd 1 or 2 names it; failing that, the fds
+// one pipe, tinit's fds 1 and 2 being one destination make it both streams
+// in one, a terminal on tinit's fd 1 or 2 names it; failing that, the fds
 // its holders have it on (the main child and what it starts have stdout on
 // fd 1 and stderr on fd 2); failing that it is just "output".
 func nameStreams(in *PsInput) map[uint64]string {
@@ -126,6 +130,8 @@ func nameStreams(in *PsInput) map[uint64]string {
 	case len(pipes) == 1:
 		ino := pipes[0].Inode
 		switch {
+		case in.OneOutput && !in.TTY[1]:
+			names[ino] = MergedName
 		case in.TTY[1] && !in.TTY[2]:
 			names[ino] = "stderr"
 		case in.TTY[2] && !in.TTY[1]:

@@ -60,6 +60,12 @@ func LoadPs(pid int) (*PsInput, error) {
 	for fd := 1; fd <= 2; fd++ {
 		in.TTY[fd] = fdIsTerminal(pid, fd)
 	}
+	dir := procRoot + "/" + strconv.Itoa(pid) + "/fd/"
+	if a, err := os.Stat(dir + "1"); err == nil {
+		if b, err := os.Stat(dir + "2"); err == nil {
+			in.OneOutput = os.SameFile(a, b)
+		}
+	}
 	return in, nil
 }
 

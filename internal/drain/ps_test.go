@@ -128,6 +128,11 @@ func TestPsStreamNames(t *testing.T) {
 			t.Errorf("%s: %q, want %q", c.name, got, c.want)
 		}
 	}
+	merged := psInput()
+	merged.Pipes, merged.OneOutput = []PipeEnd{{4, psErr}}, true
+	if got := nameStreams(merged)[psErr]; got != MergedName {
+		t.Errorf("one pipe for one destination: %q, want %q", got, MergedName)
+	}
 	if got := nameStreams(psInput()); got[psOut] != "stdout" || got[psErr] != "stderr" || len(got) != 2 {
 		t.Errorf("two pipes: %v", got)
 	}

@@ -15,15 +15,18 @@ const pipeSize = 1 << 20
 
 // Stream is one of the child's two output streams as tinit carries it.
 type Stream struct {
-	Name  string // "stdout" or "stderr"
+	Name  string // "stdout", "stderr", or MergedName
 	Out   int    // tinit's own fd that the bytes go to
 	Inode uint64 // the pipe's inode: /proc shows the pipe as pipe:[Inode]
 
-	r, w        int        // the pipe; -1 where the stream passes through
-	rMu         sync.Mutex // held to close r, and by others than the forwarder to use it
-	wake        int        // the Drain's Abandon eventfd
-	copy        *copyFile
-	buf         []byte // the read/write path's, made on first use
+	r, w int        // the pipe; -1 where the stream passes through
+	rMu  sync.Mutex // held to close r, and by others than the forwarder to use it
+	wake int        // the Drain's Abandon eventfd
+	copy *copyFile
+	buf  []byte // the read/write path's, made on first use
+	// lines, when set, is held while handing out whole lines to a
+	// destination the other stream writes too.
+	lines       *sync.Mutex
 	passthrough bool
 	outSplice   bool // Out takes splice and tee: a pipe or a socket
 	outBroken   bool
@@ -31,12 +34,27 @@ type Stream struct {
 }
 
 func newStream(name string, out int, passthrough bool, copyPath string, log func(string), wake int) (*Stream, error) {
-	s := &Stream{Name: name, Out: out, r: -1, w: -1, passthrough: passthrough, log: log, wake: wake}
+	var c *copyFile
+	if copyPath != "" {
+		var err error
+		if c, err = openCopyFile(copyPath); err != nil {
+			return nil, err
+		}
+	}
+	return makeStream(name, out, passthrough, c, log, wake)
+}
+
+// makeStream makes the stream's pipe; it takes over c, releasing it on
+// failure and on a stream that passes through.
+func makeStream(name string, out int, passthrough bool, c *copyFile, log func(string), wake int) (*Stream, error) {
+	s := &Stream{Name: name, Out: out, r: -1, w: -1, passthrough: passthrough, log: log, wake: wake, copy: c}
 	if passthrough {
+		s.close()
 		return s, nil
 	}
 	var p [2]int
 	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+		s.close()
 		return nil, errors.New(name + " pipe: " + err.Error())
 	}
 	s.r, s.w = p[0], p[1]
@@ -49,14 +67,6 @@ func newStream(name string, out int, passthrough bool, copyPath string, log func
 		return nil, errors.New(name + " pipe: " + err.Error())
 	}
 	s.Inode = st.Ino
-	if copyPath != "" {
-		c, err := openCopyFile(copyPath)
-		if err != nil {
-			s.close()
-			return nil, err
-		}
-		s.copy = c
-	}
 	return s, nil
 }
 

@@ -43,6 +43,10 @@ func main() {
 		lastClose(os.Getenv("HOSTILE_STAMP"))
 	case "hold":
 		hold()
+	case "stamps":
+		stamps(envInt("HOSTILE_N", 1000), envInt("HOSTILE_PAUSE_US", 1000), os.Getenv("HOSTILE_BOTH") == "1")
+	case "lines":
+		lines(envInt("HOSTILE_N", 1000), envInt("HOSTILE_LEN", 16), envInt("HOSTILE_PAUSE_US", 0))
 	default:
 		fmt.Fprintln(os.Stderr, "hostile: unknown HOSTILE_MODE", mode)
 		os.Exit(2)
@@ -340,4 +344,43 @@ func lastClose(stamp string) {
 	}
 	unix.Close(1)
 	unix.Close(2)
+}
+
+// lines writes n lines of length size to stdout and n to stderr, taking
+// turns, each line one write(2): "o-NNNNNN-xxx…\n" and "e-NNNNNN-xxx…\n".
+// pause (µs) between writes lets the reader take each write on its own.
+func lines(n, size, pause int) {
+	for i := range n {
+		for fd, tag := range []byte{'o', 'e'} {
+			b := []byte(fmt.Sprintf("%c-%06d-", tag, i))
+			for len(b) < size-1 {
+				b = append(b, 'x')
+			}
+			b = append(b[:size-1], '\n')
+			if _, err := unix.Write(fd+1, b); err != nil {
+				os.Exit(1)
+			}
+			if pause > 0 {
+				time.Sleep(time.Duration(pause) * time.Microsecond)
+			}
+		}
+	}
+}
+
+// stamps writes n lines, each the CLOCK_MONOTONIC time in ns just before
+// its write(2), pause µs apart, to stdout, or in turn to stdout and stderr
+// when both: a reader takes each line's delay from it.
+func stamps(n, pause int, both bool) {
+	for i := range n {
+		fd := 1
+		if both {
+			fd += i % 2
+		}
+		var ts unix.Timespec
+		_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+		if _, err := unix.Write(fd, []byte(strconv.FormatInt(ts.Nano(), 10)+"\n")); err != nil {
+			os.Exit(1)
+		}
+		time.Sleep(time.Duration(pause) * time.Microsecond)
+	}
 }

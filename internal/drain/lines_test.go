@@ -1,0 +1,105 @@
+package drain
+
+import (
+	"bytes"
+	"math/rand"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// testLines is n lines of random length (up to max) in letters from base.
+func testLines(n, max int, base byte, seed int64) []byte {
+	r := rand.New(rand.NewSource(seed))
+	var b bytes.Buffer
+	for range n {
+		l := 1 + r.Intn(max)
+		for range l {
+			b.WriteByte(base + byte(r.Intn(13)))
+		}
+		b.WriteByte('\n')
+	}
+	return b.Bytes()
+}
+
+// Two streams handing whole lines to one output: every line that arrives
+// is from one stream only, and each stream's lines arrive whole and in
+// order.
+func TestForwardLinesNeverTorn(t *testing.T) {
+	r, w := mustPipe(t)
+	out := dupClose(t, w)
+	result := collect(r)
+	lock := new(sync.Mutex)
+	data := [2][]byte{testLines(800, 9000, 'a', 1), testLines(800, 9000, 'n', 2)}
+	var wg sync.WaitGroup
+	for i, name := range []string{"stdout", "stderr"} {
+		s, err := newStream(name, out, false, "", func(m string) { t.Error(m) }, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.lines = lock
+		wg.Add(1)
+		go func() { defer wg.Done(); pump(t, s, data[i]) }()
+	}
+	wg.Wait()
+	unix.Close(out)
+	var per [2]bytes.Buffer
+	for _, l := range bytes.SplitAfter(result(), []byte("\n")) {
+		if len(l) == 0 {
+			continue
+		}
+		k := 0
+		if l[0] >= 'n' {
+			k = 1
+		}
+		for _, c := range l[:len(l)-1] {
+			if (c >= 'n') != (k == 1) {
+				t.Fatalf("a torn line: %.60q", l)
+			}
+		}
+		per[k].Write(l)
+	}
+	for i := range per {
+		if !bytes.Equal(per[i].Bytes(), data[i]) {
+			t.Errorf("stream %d: %d bytes, want %d", i, per[i].Len(), len(data[i]))
+		}
+	}
+}
+
+// A partial line goes out after lineWait, without its newline.
+func TestForwardLinesPartialLine(t *testing.T) {
+	r, w := mustPipe(t)
+	out := dupClose(t, w)
+	defer unix.Close(out)
+	s, err := newStream("stdout", out, false, "", func(m string) { t.Error(m) }, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.lines = new(sync.Mutex)
+	child, err := unix.Dup(s.w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.closeWriteEnd()
+	done := make(chan struct{})
+	go func() { s.forward(); close(done) }()
+	start := time.Now()
+	writeAll(child, []byte("whole\nprompt> "))
+	buf := make([]byte, 64)
+	got := ""
+	for len(got) < len("whole\nprompt> ") {
+		n, err := r.Read(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got += string(buf[:n])
+	}
+	took := time.Since(start)
+	if got != "whole\nprompt> " || took < lineWait || took > time.Second {
+		t.Errorf("got %q after %v, want the partial line after about %v", got, took, lineWait)
+	}
+	unix.Close(child)
+	<-done
+}
