@@ -9,10 +9,11 @@ import (
 // PsInput is what `tinit ps` read about one tinit instance. NewPsView makes
 // sense of it without touching /proc, so its rules are tested on fixed input.
 type PsInput struct {
-	Snap   *Snapshot // every process; Snap.Self is the tinit instance
-	Pipes  []PipeEnd // tinit's own close-on-exec pipe read ends
-	TTY    [3]bool   // which of tinit's fds 0, 1 and 2 are terminals
-	Uptime uint64    // clock ticks since boot when the snapshot was taken
+	Snap   *Snapshot   // every process; Snap.Self is the tinit instance
+	Pipes  []PipeEnd   // tinit's own close-on-exec pipe read ends
+	TTY    [3]bool     // which of tinit's fds 0, 1 and 2 are terminals
+	Uptime uint64      // clock ticks since boot when the snapshot was taken
+	State  *TinitState // what tinit itself says; nil for a tinit too old to say
 }
 
 // PipeEnd is a pipe read end in tinit's fd table.
@@ -84,7 +85,19 @@ func NewPsView(in *PsInput) *PsView {
 			kids = append(kids, p)
 		}
 	}
-	v.Main = mainChild(s, kids)
+	// A holder that is no descendant of tinit (it joined with nsenter or
+	// podman exec and opened the pipe) keeps tinit waiting all the same:
+	// it is drawn, as a root of its own.
+	for _, h := range hs {
+		show[h.PID] = true
+	}
+	if in.State != nil {
+		if p := s.Procs[in.State.MainPID]; p != nil && in.State.MainPID != 0 && p.PPID == s.Self {
+			v.Main = p
+		}
+	} else {
+		v.Main = mainChild(s, kids)
+	}
 	for _, r := range s.layout(show) {
 		row := PsRow{treeRow: r, Holder: byPID[r.p.PID]}
 		if r.p.PID != s.Self && r.p.PPID == s.Self {
@@ -109,8 +122,8 @@ func (h *Holder) holdsStream(name string) bool {
 	return false
 }
 
-// nameStreams tells which of tinit's pipes is stdout and which stderr.
-// tinit makes the stdout pipe first and fds are handed out lowest first, so
+// nameStreams tells which of tinit's pipes is stdout and which stderr, as
+// tinit's state says. A tinit too old to say is guessed at: tinit makes the stdout pipe first and fds are handed out lowest first, so
 // with two pipes the lower read end is stdout. A stream whose fd of tinit's
 // is a terminal passes through, and a stream at end of file is closed: with
 // one pipe, a terminal on tinit's fd 1 or 2 names it; failing that, the fds
@@ -120,6 +133,15 @@ func nameStreams(in *PsInput) map[uint64]string {
 	pipes := append([]PipeEnd(nil), in.Pipes...)
 	sort.Slice(pipes, func(i, j int) bool { return pipes[i].Fd < pipes[j].Fd })
 	names := map[uint64]string{}
+	if in.State != nil {
+		// tinit says which pipe is which: no guess is needed.
+		for _, pe := range pipes {
+			if name, ok := in.State.Streams[pe.Inode]; ok {
+				names[pe.Inode] = name
+			}
+		}
+		return names
+	}
 	switch {
 	case len(pipes) >= 2:
 		names[pipes[0].Inode], names[pipes[1].Inode] = "stdout", "stderr"
@@ -162,7 +184,8 @@ func voteStream(s *Snapshot, ino uint64) string {
 	return "output"
 }
 
-// mainChild finds the main child among tinit's children. tinit starts it
+// mainChild guesses the main child among the children of a tinit too old
+// to say which it is (see TinitState). tinit starts it
 // before anything else, in a process group of its own in tinit's session.
 // Every other child of tinit is an orphan descended from it, so started no
 // earlier: if the oldest child (by start time, then pid) is not such a

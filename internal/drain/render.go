@@ -27,7 +27,7 @@ func (s *Snapshot) RenderTree(hs []*Holder) []string {
 	}
 	var lines []string
 	for _, row := range s.layout(show) {
-		lines = append(lines, clip(row.lead+describe(row.p, "", mark[row.p.PID])))
+		lines = append(lines, describeFit(row.lead, row.p, "", mark[row.p.PID]))
 	}
 	return lines
 }
@@ -57,6 +57,15 @@ func (s *Snapshot) layout(show map[int]bool) []treeRow {
 		}
 	}
 	sortByPID(roots)
+	// The snapshot's self comes first, whatever its pid: the others are
+	// what it could not place below it.
+	for i, r := range roots {
+		if r.PID == s.Self {
+			copy(roots[1:i+1], roots[:i])
+			roots[0] = r
+			break
+		}
+	}
 	var rows []treeRow
 	var walk func(p *Proc, lead, branch string, depth int)
 	walk = func(p *Proc, lead, branch string, depth int) {

@@ -44,10 +44,12 @@ func Run(cfg Config) int {
 		return r.failed(ExitFailure, err.Error())
 	}
 	r.d = d
+	r.state = newStateFile(d.Inodes())
 	path, err := resolve(cfg.Argv[0])
 	if err == nil {
 		out, errfd := d.ChildFds()
 		r.mainPID, err = spawn(path, cfg.Argv, out, errfd, r.tty)
+		r.state.setMain(r.mainPID)
 	}
 	if err != nil {
 		d.Close()
@@ -81,6 +83,7 @@ type run struct {
 	sigs  *signalSet
 	d     *drain.Drain
 	start time.Time
+	state *stateFile // what tinit ps reads
 
 	mainPID  int
 	mainDone bool
@@ -162,6 +165,7 @@ func (r *run) step(now time.Time) (exit bool, wake time.Duration) {
 func (r *run) onReap(pid int, ws unix.WaitStatus, name string) {
 	if pid == r.mainPID {
 		r.mainDone, r.mainWS, r.mainAt = true, ws, time.Now()
+		r.state.setMain(0)
 		r.l.Info("main child ", itoa(pid), " ", describe(ws))
 		if !r.drained {
 			r.l.Info("waiting up to ", r.cfg.Grace.String(), " for its output to reach end of file")
