@@ -44,12 +44,10 @@ func Run(cfg Config) int {
 		return r.failed(ExitFailure, err.Error())
 	}
 	r.d = d
-	r.state = newStateFile(d.Inodes())
 	path, err := resolve(cfg.Argv[0])
 	if err == nil {
 		out, errfd := d.ChildFds()
 		r.mainPID, err = spawn(path, cfg.Argv, out, errfd, r.tty)
-		r.state.setMain(r.mainPID)
 	}
 	if err != nil {
 		d.Close()
@@ -60,6 +58,9 @@ func Run(cfg Config) int {
 		}
 		return r.failed(code, err.Error())
 	}
+	// Made now, not before, so that it takes one of the fds the start of
+	// the child needed for a moment, not one more.
+	r.state = newStateFile(d.Inodes(), r.mainPID)
 	d.Start()
 	if r.tty {
 		// Now that the child has its own dispositions, tinit may ignore

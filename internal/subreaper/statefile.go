@@ -15,13 +15,13 @@ type stateFile struct {
 	streams map[uint64]string
 }
 
-func newStateFile(streams map[uint64]string) *stateFile {
+func newStateFile(streams map[uint64]string, mainPID int) *stateFile {
 	fd, err := unix.MemfdCreate(drain.StateName, unix.MFD_CLOEXEC)
 	if err != nil {
 		return nil
 	}
 	f := &stateFile{fd: fd, streams: streams}
-	f.setMain(0)
+	f.setMain(mainPID)
 	return f
 }
 
