@@ -184,6 +184,11 @@ func replaceFile(path string, perm fs.FileMode, b []byte) error {
 	dir, name := filepath.Split(path)
 	f, err := os.CreateTemp(dir, "."+name+".tinit-*")
 	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			// Name the report, not the temporary file beside it.
+			return &fs.PathError{Op: "create", Path: path, Err: pe.Err}
+		}
 		return err
 	}
 	tmp := f.Name()
