@@ -93,16 +93,11 @@ func (s *Snapshot) layout(show map[int]bool) []treeRow {
 	return rows
 }
 
-// describe is one process's line: pid, state (and age, when known), command,
-// then what it is and does to tinit's output after an arrow. The leak report
-// and `tinit ps` both draw with it, so they look alike.
-func describe(p *Proc, age string, h *Holder, marks ...string) string {
-	head, notes := describeParts(p, age, h, marks)
-	return head + Command(p) + notes
-}
-
-// describeFit is describe after lead, within maxLine: a long command line
-// is cut, not the notes, so what a process holds always shows.
+// describeFit is one process's line after lead: pid, state (and age, when
+// known), command, then what it is and does to tinit's output after an
+// arrow. The leak report and `tinit ps` both draw with it, so they look
+// alike. Within maxLine, a long command line is cut, never the notes, so
+// what a process holds always shows.
 func describeFit(lead string, p *Proc, age string, h *Holder, marks ...string) string {
 	head, notes := describeParts(p, age, h, marks)
 	room := max(maxLine-len(lead)-len(head)-len(notes), 16)
@@ -163,8 +158,6 @@ func Quote(s string) string {
 	}
 	return strconv.Quote(s)
 }
-
-func clip(s string) string { return clipTo(s, maxLine) }
 
 // clipTo cuts s to at most n bytes, at a character boundary, and says so.
 func clipTo(s string, n int) string {
