@@ -1,6 +1,7 @@
 package drain
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -138,5 +139,13 @@ func TestReportJSONDecodes(t *testing.T) {
 	if got.MainChild.ExitCode != nil || got.MainChild.Signal == nil || *got.MainChild.Signal != "SIGTERM" ||
 		got.Leaked == nil || len(got.Leaked) != 0 {
 		t.Fatalf("killed child: %+v from %s", got, r.JSON())
+	}
+}
+
+func TestAppendBase64(t *testing.T) {
+	for _, s := range []string{"", "a", "ab", "abc", "abcd", "\xff\xfe bad", "a\x80", strings.Repeat("\x00\xff", 50)} {
+		if got, want := string(appendBase64(nil, s)), base64.StdEncoding.EncodeToString([]byte(s)); got != want {
+			t.Errorf("%q: %q, want %q", s, got, want)
+		}
 	}
 }

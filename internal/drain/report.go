@@ -1,11 +1,11 @@
 package drain
 
 import (
-	"encoding/base64"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -79,7 +79,7 @@ func appendBase64s(b []byte, ss []string) []byte {
 			continue
 		}
 		b = append(b, '"')
-		b = base64.StdEncoding.AppendEncode(b, []byte(s))
+		b = appendBase64(b, s)
 		b = append(b, '"')
 	}
 	return append(b, ']')
@@ -114,6 +114,32 @@ func (l *Leak) JSON() []byte {
 		o.str("signal", l.Signal)
 	}
 	return o.end()
+}
+
+// appendBase64 is RFC 4648 base64 with padding, what encoding/base64's
+// StdEncoding writes, without the package's 5 KB.
+func appendBase64(b []byte, s string) []byte {
+	const digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for i := 0; i < len(s); i += 3 {
+		n := len(s) - i
+		v := uint(s[i]) << 16
+		if n > 1 {
+			v |= uint(s[i+1]) << 8
+		}
+		if n > 2 {
+			v |= uint(s[i+2])
+		}
+		b = append(b, digits[v>>18&63], digits[v>>12&63])
+		switch {
+		case n == 1:
+			b = append(b, '=', '=')
+		case n == 2:
+			b = append(b, digits[v>>6&63], '=')
+		default:
+			b = append(b, digits[v>>6&63], digits[v&63])
+		}
+	}
+	return b
 }
 
 // WriteReport writes r to path. A regular file (or none yet) is replaced
@@ -182,39 +208,32 @@ func writeInto(path string, b []byte) error {
 // perm keeps an existing file's mode; 0 leaves the new file's to the umask.
 func replaceFile(path string, perm fs.FileMode, b []byte) error {
 	dir, name := filepath.Split(path)
-	f, err := os.CreateTemp(dir, "."+name+".tinit-*")
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			// Name the report, not the temporary file beside it.
-			return &fs.PathError{Op: "create", Path: path, Err: pe.Err}
-		}
-		return err
+	var fd int
+	var tmp string
+	err := error(unix.EEXIST)
+	for i := 0; err == unix.EEXIST && i < 100; i++ {
+		tmp = dir + "." + name + ".tinit-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 10)
+		fd, err = unix.Open(tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o644)
 	}
-	tmp := f.Name()
+	if err != nil {
+		// Name the report, not the temporary file beside it.
+		return &fs.PathError{Op: "create", Path: path, Err: err}
+	}
 	if perm != 0 {
-		err = f.Chmod(perm)
-	} else {
-		err = f.Chmod(0o644 &^ umask())
+		err = unix.Fchmod(fd, uint32(perm))
 	}
 	if err == nil {
-		_, err = f.Write(b)
+		err = writeAll(fd, b)
 	}
-	if cerr := f.Close(); err == nil {
+	if cerr := unix.Close(fd); err == nil {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp, path)
+		err = unix.Rename(tmp, path)
 	}
 	if err != nil {
-		_ = os.Remove(tmp)
+		_ = unix.Unlink(tmp)
+		return &fs.PathError{Op: "write", Path: path, Err: err}
 	}
-	return err
-}
-
-// umask reads the process's umask, which can only be read by setting it.
-func umask() fs.FileMode {
-	m := unix.Umask(0o022)
-	unix.Umask(m)
-	return fs.FileMode(m)
+	return nil
 }
