@@ -148,6 +148,14 @@ func appendBase64(b []byte, s string) []byte {
 // is: a FIFO, a terminal, /dev/stdout, /dev/fd/N. path must be absolute:
 // tinit has left the caller's working directory by the time it writes.
 func WriteReport(path string, r *Report) error {
+	if fd, ok := fdOf(path); ok {
+		// /dev/stdout is tinit's stdout, at its offset: a file that holds
+		// the child's output too keeps it, the report after it.
+		if err := WriteQuiet(fd, r.JSON()); err != nil {
+			return &fs.PathError{Op: "write", Path: path, Err: err}
+		}
+		return nil
+	}
 	st, err := os.Stat(path)
 	switch {
 	case err == nil && !st.Mode().IsRegular():
@@ -155,8 +163,8 @@ func WriteReport(path string, r *Report) error {
 	case err == nil:
 		real, rerr := filepath.EvalSymlinks(path)
 		if rerr != nil || strings.HasPrefix(real, "/proc/") {
-			// /dev/fd/N on a file: the caller holds that open file, whatever
-			// name it has now.
+			// Another process's fd: the file it has open, whatever name
+			// that has now.
 			return writeInto(path, r.JSON())
 		}
 		return replaceFile(real, st.Mode().Perm(), r.JSON())
@@ -168,6 +176,40 @@ func WriteReport(path string, r *Report) error {
 		return replaceFile(path, 0, r.JSON())
 	}
 	return err
+}
+
+// fdOf tells whether path names one of tinit's own fds (/dev/stdout,
+// /dev/fd/N, /proc/self/fd/N, or a symlink to one of them), and which.
+// Opening such a path would make a new open file at offset 0, and
+// truncating it would wipe what the child wrote there.
+func fdOf(path string) (int, bool) {
+	p := filepath.Clean(path)
+	self := "/proc/" + strconv.Itoa(os.Getpid()) + "/fd/"
+	for range 40 {
+		switch p {
+		case "/dev/stdin":
+			return 0, true
+		case "/dev/stdout":
+			return 1, true
+		case "/dev/stderr":
+			return 2, true
+		}
+		for _, dir := range []string{"/dev/fd/", "/proc/self/fd/", "/proc/thread-self/fd/", self} {
+			if n, ok := strings.CutPrefix(p, dir); ok {
+				fd, err := strconv.Atoi(n)
+				return fd, err == nil && fd >= 0
+			}
+		}
+		t, err := os.Readlink(p)
+		if err != nil {
+			return 0, false
+		}
+		if !filepath.IsAbs(t) {
+			t = filepath.Join(filepath.Dir(p), t)
+		}
+		p = filepath.Clean(t)
+	}
+	return 0, false
 }
 
 // fifoWait bounds how long a FIFO may go without a reader.

@@ -150,6 +150,25 @@ func TestStatusReportTargets(t *testing.T) {
 		if rep := decodeStatusReport(t, []byte(r.Stdout[4:])); rep.ExitStatus != 8 {
 			t.Errorf("/dev/stdout report %q", r.Stdout)
 		}
+
+		// tinit's stdout a file the child writes too: the report comes
+		// after the child's output, which stays; so through a symlink.
+		out := filepath.Join(dir, "out")
+		toStdout := filepath.Join(dir, "to-stdout")
+		if err := os.Symlink("/dev/stdout", toStdout); err != nil {
+			t.Fatal(err)
+		}
+		for _, target := range []string{"/dev/stdout", "/dev/fd/1", toStdout} {
+			r = run(t, 20*time.Second, append([]string{"sh", "-c", `out=$1; shift; exec "$@" >"$out"`, "sh", out},
+				m.argv(t, "--report", target, "sh", "-c", "echo out; exit 9")...)...)
+			got := readString(out)
+			if r.Code != 9 || r.Stderr != "" || len(got) < 5 || got[:4] != "out\n" {
+				t.Fatalf("%s into a file: code %d stderr %q file %q", target, r.Code, r.Stderr, got)
+			}
+			if rep := decodeStatusReport(t, []byte(got[4:])); rep.ExitStatus != 9 {
+				t.Errorf("%s into a file: %q", target, got)
+			}
+		}
 	})
 }
 
