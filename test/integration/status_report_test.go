@@ -245,3 +245,14 @@ func TestStatusReportExactBytes(t *testing.T) {
 		t.Errorf("base64 only for the words that are not UTF-8: %s", b)
 	}
 }
+
+// TestStatusReportNoWorkingDirectory: a relative --report with the working
+// directory gone has nowhere to go: 125 and one line, before the command
+// runs.
+func TestStatusReportNoWorkingDirectory(t *testing.T) {
+	dir := t.TempDir()
+	r := run(t, 20*time.Second, "sh", "-c", `mkdir "$1/gone" && cd "$1/gone" && rmdir "$1/gone" && exec "$2" --report r.json -- touch "$1/ran"`, "sh", dir, tinitBin)
+	if r.Code != 125 || r.Stderr != "tinit: --report r.json: getwd: no such file or directory\n" || fileExists(dir+"/ran") {
+		t.Errorf("code %d stderr %q, ran %v", r.Code, r.Stderr, fileExists(dir+"/ran"))
+	}
+}
