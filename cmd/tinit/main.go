@@ -25,10 +25,12 @@ func main() {
 func realMain(args []string) int {
 	start := time.Now()
 	cfg, act, err := parse(args, os.Getenv)
-	if err == nil {
-		err = absReport(&cfg)
-	} else if absReport(&cfg) != nil {
+	if aerr := absReport(&cfg); aerr != nil {
+		// There is nowhere to put the report.
 		cfg.Report = ""
+		if err == nil {
+			err = aerr
+		}
 	}
 	if err != nil {
 		msg := err.Error()

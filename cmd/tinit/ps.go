@@ -12,7 +12,7 @@ import (
 const (
 	psNotTinit = 1 // no process at PID, or it is not tinit
 	psNoProc   = 2 // /proc is missing, unreadable, or shows another pid namespace
-	psDenied   = 3 // tinit's fds cannot be read: another user's tinit
+	psDenied   = 3 // another user's tinit: its fds cannot be read, or hidepid hides it
 )
 
 const psUsage = `Usage: tinit ps [--json] [PID]
@@ -27,7 +27,8 @@ Options:
   -h, --help  show this help and exit
 
 Exit status: 0, or 1 if PID is not tinit, 2 if /proc cannot be read,
-3 if tinit's fds cannot be read (permission denied), 125 for a usage error.
+3 if tinit's fds cannot be read or /proc hides it (permission denied),
+125 for a usage error.
 `
 
 // dispatch sends `tinit ps ...` to psMain and everything else to realMain.

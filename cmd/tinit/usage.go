@@ -47,7 +47,8 @@ Options win over TINIT_*, and TINIT_* over TINI_*.
 
 Exit status: COMMAND's exit code, or 128+N if a signal N killed it;
 126 if COMMAND cannot be executed, 127 if it is not found,
-125 for a usage error or a failure of tinit's own.
+125 for a usage error or a failure of tinit's own (such as running out of
+fds, processes or memory while starting COMMAND).
 
 tinit ps [--json] [PID] shows the processes below a running tinit (pid 1 by
 default) and which of them hold its output open; to run a program named ps

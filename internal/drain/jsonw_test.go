@@ -1,7 +1,9 @@
 package drain
 
 import (
+	"encoding/base64"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -138,5 +140,31 @@ func TestReportJSONDecodes(t *testing.T) {
 	if got.MainChild.ExitCode != nil || got.MainChild.Signal == nil || *got.MainChild.Signal != "SIGTERM" ||
 		got.Leaked == nil || len(got.Leaked) != 0 {
 		t.Fatalf("killed child: %+v from %s", got, r.JSON())
+	}
+}
+
+func TestAppendBase64(t *testing.T) {
+	for _, s := range []string{"", "a", "ab", "abc", "abcd", "\xff\xfe bad", "a\x80", strings.Repeat("\x00\xff", 50)} {
+		if got, want := string(appendBase64(nil, s)), base64.StdEncoding.EncodeToString([]byte(s)); got != want {
+			t.Errorf("%q: %q, want %q", s, got, want)
+		}
+	}
+}
+
+func TestReportFdOf(t *testing.T) {
+	dir := t.TempDir()
+	link := dir + "/out"
+	if err := os.Symlink("/dev/fd/7", link); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]int{"/dev/stdout": 1, "/dev/stderr": 2, "/dev/fd/3": 3, "/proc/self/fd/12": 12, link: 7, "/dev//stdout": 1} {
+		if fd, ok := fdOf(path); !ok || fd != want {
+			t.Errorf("%s: %d %v, want %d", path, fd, ok, want)
+		}
+	}
+	for _, path := range []string{dir + "/report.json", "/dev/null", "/dev/fd/x", dir} {
+		if fd, ok := fdOf(path); ok {
+			t.Errorf("%s: fd %d, want none", path, fd)
+		}
 	}
 }

@@ -15,7 +15,8 @@ type PsInput struct {
 	// OneOutput: tinit's fds 1 and 2 are one destination, so its one pipe
 	// carries both streams (MergedName).
 	OneOutput bool
-	Uptime    uint64 // clock ticks since boot when the snapshot was taken
+	Uptime    uint64      // clock ticks since boot when the snapshot was taken
+	State     *TinitState // what tinit itself says; nil for a tinit too old to say
 }
 
 // PipeEnd is a pipe read end in tinit's fd table.
@@ -87,7 +88,19 @@ func NewPsView(in *PsInput) *PsView {
 			kids = append(kids, p)
 		}
 	}
-	v.Main = mainChild(s, kids)
+	// A holder that is no descendant of tinit (it joined with nsenter or
+	// podman exec and opened the pipe) keeps tinit waiting all the same:
+	// it is drawn, as a root of its own.
+	for _, h := range hs {
+		show[h.PID] = true
+	}
+	if in.State != nil {
+		if p := s.Procs[in.State.MainPID]; p != nil && in.State.MainPID != 0 && p.PPID == s.Self {
+			v.Main = p
+		}
+	} else {
+		v.Main = mainChild(s, kids)
+	}
 	for _, r := range s.layout(show) {
 		row := PsRow{treeRow: r, Holder: byPID[r.p.PID]}
 		if r.p.PID != s.Self && r.p.PPID == s.Self {
@@ -112,8 +125,8 @@ func (h *Holder) holdsStream(name string) bool {
 	return false
 }
 
-// nameStreams tells which of tinit's pipes is stdout and which stderr.
-// tinit makes the stdout pipe first and fds are handed out lowest first, so
+// nameStreams tells which of tinit's pipes is stdout and which stderr, as
+// tinit's state says. A tinit too old to say is guessed at: tinit makes the stdout pipe first and fds are handed out lowest first, so
 // with two pipes the lower read end is stdout. A stream whose fd of tinit's
 // is a terminal passes through, and a stream at end of file is closed: with
 // one pipe, tinit's fds 1 and 2 being one destination make it both streams
@@ -124,6 +137,15 @@ func nameStreams(in *PsInput) map[uint64]string {
 	pipes := append([]PipeEnd(nil), in.Pipes...)
 	sort.Slice(pipes, func(i, j int) bool { return pipes[i].Fd < pipes[j].Fd })
 	names := map[uint64]string{}
+	if in.State != nil {
+		// tinit says which pipe is which: no guess is needed.
+		for _, pe := range pipes {
+			if name, ok := in.State.Streams[pe.Inode]; ok {
+				names[pe.Inode] = name
+			}
+		}
+		return names
+	}
 	switch {
 	case len(pipes) >= 2:
 		names[pipes[0].Inode], names[pipes[1].Inode] = "stdout", "stderr"
@@ -168,7 +190,8 @@ func voteStream(s *Snapshot, ino uint64) string {
 	return "output"
 }
 
-// mainChild finds the main child among tinit's children. tinit starts it
+// mainChild guesses the main child among the children of a tinit too old
+// to say which it is (see TinitState). tinit starts it
 // before anything else, in a process group of its own in tinit's session.
 // Every other child of tinit is an orphan descended from it, so started no
 // earlier: if the oldest child (by start time, then pid) is not such a

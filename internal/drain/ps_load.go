@@ -40,6 +40,11 @@ func LoadPs(pid int) (*PsInput, error) {
 	self := snap.Self
 	t := snap.Procs[pid]
 	switch {
+	case t == nil && unix.Kill(pid, 0) == unix.EPERM:
+		// It exists, and belongs to another user, yet /proc does not list
+		// it: /proc is mounted with hidepid=2 (or invisible).
+		return nil, &psError{"cannot see process " + strconv.Itoa(pid) +
+			": permission denied (/proc is mounted with hidepid, which hides other users' processes); run tinit ps as tinit's user or as root", ErrDenied}
 	case t == nil:
 		return nil, &psError{"no process " + strconv.Itoa(pid) + " here" + hint(snap, pid), ErrNotTinit}
 	case pid == self:
@@ -56,7 +61,7 @@ func LoadPs(pid int) (*PsInput, error) {
 		return nil, &psError{"no process " + strconv.Itoa(pid) + " here: it has exited", ErrNotTinit}
 	}
 	snap.Self = pid
-	in := &PsInput{Snap: snap, Pipes: pipes, Uptime: uptime}
+	in := &PsInput{Snap: snap, Pipes: pipes, Uptime: uptime, State: readState(pid)}
 	for fd := 1; fd <= 2; fd++ {
 		in.TTY[fd] = fdIsTerminal(pid, fd)
 	}

@@ -27,7 +27,7 @@ func (s *Snapshot) RenderTree(hs []*Holder) []string {
 	}
 	var lines []string
 	for _, row := range s.layout(show) {
-		lines = append(lines, clip(row.lead+describe(row.p, "", mark[row.p.PID])))
+		lines = append(lines, describeFit(row.lead, row.p, "", mark[row.p.PID]))
 	}
 	return lines
 }
@@ -57,6 +57,15 @@ func (s *Snapshot) layout(show map[int]bool) []treeRow {
 		}
 	}
 	sortByPID(roots)
+	// The snapshot's self comes first, whatever its pid: the others are
+	// what it could not place below it.
+	for i, r := range roots {
+		if r.PID == s.Self {
+			copy(roots[1:i+1], roots[:i])
+			roots[0] = r
+			break
+		}
+	}
 	var rows []treeRow
 	var walk func(p *Proc, lead, branch string, depth int)
 	walk = func(p *Proc, lead, branch string, depth int) {
@@ -84,16 +93,11 @@ func (s *Snapshot) layout(show map[int]bool) []treeRow {
 	return rows
 }
 
-// describe is one process's line: pid, state (and age, when known), command,
-// then what it is and does to tinit's output after an arrow. The leak report
-// and `tinit ps` both draw with it, so they look alike.
-func describe(p *Proc, age string, h *Holder, marks ...string) string {
-	head, notes := describeParts(p, age, h, marks)
-	return head + Command(p) + notes
-}
-
-// describeFit is describe after lead, within maxLine: a long command line
-// is cut, not the notes, so what a process holds always shows.
+// describeFit is one process's line after lead: pid, state (and age, when
+// known), command, then what it is and does to tinit's output after an
+// arrow. The leak report and `tinit ps` both draw with it, so they look
+// alike. Within maxLine, a long command line is cut, never the notes, so
+// what a process holds always shows.
 func describeFit(lead string, p *Proc, age string, h *Holder, marks ...string) string {
 	head, notes := describeParts(p, age, h, marks)
 	room := max(maxLine-len(lead)-len(head)-len(notes), 16)
@@ -154,8 +158,6 @@ func Quote(s string) string {
 	}
 	return strconv.Quote(s)
 }
-
-func clip(s string) string { return clipTo(s, maxLine) }
 
 // clipTo cuts s to at most n bytes, at a character boundary, and says so.
 func clipTo(s string, n int) string {

@@ -1,11 +1,11 @@
 package drain
 
 import (
-	"encoding/base64"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -79,7 +79,7 @@ func appendBase64s(b []byte, ss []string) []byte {
 			continue
 		}
 		b = append(b, '"')
-		b = base64.StdEncoding.AppendEncode(b, []byte(s))
+		b = appendBase64(b, s)
 		b = append(b, '"')
 	}
 	return append(b, ']')
@@ -116,12 +116,46 @@ func (l *Leak) JSON() []byte {
 	return o.end()
 }
 
+// appendBase64 is RFC 4648 base64 with padding, what encoding/base64's
+// StdEncoding writes, without the package's 5 KB.
+func appendBase64(b []byte, s string) []byte {
+	const digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for i := 0; i < len(s); i += 3 {
+		n := len(s) - i
+		v := uint(s[i]) << 16
+		if n > 1 {
+			v |= uint(s[i+1]) << 8
+		}
+		if n > 2 {
+			v |= uint(s[i+2])
+		}
+		b = append(b, digits[v>>18&63], digits[v>>12&63])
+		switch {
+		case n == 1:
+			b = append(b, '=', '=')
+		case n == 2:
+			b = append(b, digits[v>>6&63], '=')
+		default:
+			b = append(b, digits[v>>6&63], digits[v&63])
+		}
+	}
+	return b
+}
+
 // WriteReport writes r to path. A regular file (or none yet) is replaced
 // whole or not at all, by a rename in the directory the file really is in,
 // so a symlink to it stays a symlink. Anything else is written into as it
 // is: a FIFO, a terminal, /dev/stdout, /dev/fd/N. path must be absolute:
 // tinit has left the caller's working directory by the time it writes.
 func WriteReport(path string, r *Report) error {
+	if fd, ok := fdOf(path); ok {
+		// /dev/stdout is tinit's stdout, at its offset: a file that holds
+		// the child's output too keeps it, the report after it.
+		if err := WriteQuiet(fd, r.JSON()); err != nil {
+			return &fs.PathError{Op: "write", Path: path, Err: err}
+		}
+		return nil
+	}
 	st, err := os.Stat(path)
 	switch {
 	case err == nil && !st.Mode().IsRegular():
@@ -129,8 +163,8 @@ func WriteReport(path string, r *Report) error {
 	case err == nil:
 		real, rerr := filepath.EvalSymlinks(path)
 		if rerr != nil || strings.HasPrefix(real, "/proc/") {
-			// /dev/fd/N on a file: the caller holds that open file, whatever
-			// name it has now.
+			// Another process's fd: the file it has open, whatever name
+			// that has now.
 			return writeInto(path, r.JSON())
 		}
 		return replaceFile(real, st.Mode().Perm(), r.JSON())
@@ -142,6 +176,40 @@ func WriteReport(path string, r *Report) error {
 		return replaceFile(path, 0, r.JSON())
 	}
 	return err
+}
+
+// fdOf tells whether path names one of tinit's own fds (/dev/stdout,
+// /dev/fd/N, /proc/self/fd/N, or a symlink to one of them), and which.
+// Opening such a path would make a new open file at offset 0, and
+// truncating it would wipe what the child wrote there.
+func fdOf(path string) (int, bool) {
+	p := filepath.Clean(path)
+	self := "/proc/" + strconv.Itoa(os.Getpid()) + "/fd/"
+	for range 40 {
+		switch p {
+		case "/dev/stdin":
+			return 0, true
+		case "/dev/stdout":
+			return 1, true
+		case "/dev/stderr":
+			return 2, true
+		}
+		for _, dir := range []string{"/dev/fd/", "/proc/self/fd/", "/proc/thread-self/fd/", self} {
+			if n, ok := strings.CutPrefix(p, dir); ok {
+				fd, err := strconv.Atoi(n)
+				return fd, err == nil && fd >= 0
+			}
+		}
+		t, err := os.Readlink(p)
+		if err != nil {
+			return 0, false
+		}
+		if !filepath.IsAbs(t) {
+			t = filepath.Join(filepath.Dir(p), t)
+		}
+		p = filepath.Clean(t)
+	}
+	return 0, false
 }
 
 // fifoWait bounds how long a FIFO may go without a reader.
@@ -182,34 +250,32 @@ func writeInto(path string, b []byte) error {
 // perm keeps an existing file's mode; 0 leaves the new file's to the umask.
 func replaceFile(path string, perm fs.FileMode, b []byte) error {
 	dir, name := filepath.Split(path)
-	f, err := os.CreateTemp(dir, "."+name+".tinit-*")
-	if err != nil {
-		return err
+	var fd int
+	var tmp string
+	err := error(unix.EEXIST)
+	for i := 0; err == unix.EEXIST && i < 100; i++ {
+		tmp = dir + "." + name + ".tinit-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 10)
+		fd, err = unix.Open(tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o644)
 	}
-	tmp := f.Name()
+	if err != nil {
+		// Name the report, not the temporary file beside it.
+		return &fs.PathError{Op: "create", Path: path, Err: err}
+	}
 	if perm != 0 {
-		err = f.Chmod(perm)
-	} else {
-		err = f.Chmod(0o644 &^ umask())
+		err = unix.Fchmod(fd, uint32(perm))
 	}
 	if err == nil {
-		_, err = f.Write(b)
+		err = writeAll(fd, b)
 	}
-	if cerr := f.Close(); err == nil {
+	if cerr := unix.Close(fd); err == nil {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp, path)
+		err = unix.Rename(tmp, path)
 	}
 	if err != nil {
-		_ = os.Remove(tmp)
+		_ = unix.Unlink(tmp)
+		return &fs.PathError{Op: "write", Path: path, Err: err}
 	}
-	return err
-}
-
-// umask reads the process's umask, which can only be read by setting it.
-func umask() fs.FileMode {
-	m := unix.Umask(0o022)
-	unix.Umask(m)
-	return fs.FileMode(m)
+	return nil
 }

@@ -58,6 +58,9 @@ func Run(cfg Config) int {
 		}
 		return r.failed(code, err.Error())
 	}
+	// Made now, not before, so that it takes one of the fds the start of
+	// the child needed for a moment, not one more.
+	r.state = newStateFile(d.Inodes(), r.mainPID)
 	d.Start()
 	if r.tty {
 		// Now that the child has its own dispositions, tinit may ignore
@@ -81,6 +84,7 @@ type run struct {
 	sigs  *signalSet
 	d     *drain.Drain
 	start time.Time
+	state *stateFile // what tinit ps reads
 
 	mainPID  int
 	mainDone bool
@@ -166,6 +170,7 @@ func (r *run) step(now time.Time) (exit bool, wake time.Duration) {
 func (r *run) onReap(pid int, ws unix.WaitStatus, name string) {
 	if pid == r.mainPID {
 		r.mainDone, r.mainWS, r.mainAt = true, ws, time.Now()
+		r.state.setMain(0)
 		r.l.Info("main child ", itoa(pid), " ", describe(ws))
 		if !r.drained {
 			r.l.Info("waiting up to ", r.cfg.Grace.String(), " for its output to reach end of file")

@@ -150,6 +150,25 @@ func TestStatusReportTargets(t *testing.T) {
 		if rep := decodeStatusReport(t, []byte(r.Stdout[4:])); rep.ExitStatus != 8 {
 			t.Errorf("/dev/stdout report %q", r.Stdout)
 		}
+
+		// tinit's stdout a file the child writes too: the report comes
+		// after the child's output, which stays; so through a symlink.
+		out := filepath.Join(dir, "out")
+		toStdout := filepath.Join(dir, "to-stdout")
+		if err := os.Symlink("/dev/stdout", toStdout); err != nil {
+			t.Fatal(err)
+		}
+		for _, target := range []string{"/dev/stdout", "/dev/fd/1", toStdout} {
+			r = run(t, 20*time.Second, append([]string{"sh", "-c", `out=$1; shift; exec "$@" >"$out"`, "sh", out},
+				m.argv(t, "--report", target, "sh", "-c", "echo out; exit 9")...)...)
+			got := readString(out)
+			if r.Code != 9 || r.Stderr != "" || len(got) < 5 || got[:4] != "out\n" {
+				t.Fatalf("%s into a file: code %d stderr %q file %q", target, r.Code, r.Stderr, got)
+			}
+			if rep := decodeStatusReport(t, []byte(got[4:])); rep.ExitStatus != 9 {
+				t.Errorf("%s into a file: %q", target, got)
+			}
+		}
 	})
 }
 
@@ -224,5 +243,16 @@ func TestStatusReportExactBytes(t *testing.T) {
 	}
 	if rep.CommandBase64[0] != nil || rep.CommandBase64[4] != nil || rep.CommandBase64[3] == nil {
 		t.Errorf("base64 only for the words that are not UTF-8: %s", b)
+	}
+}
+
+// TestStatusReportNoWorkingDirectory: a relative --report with the working
+// directory gone has nowhere to go: 125 and one line, before the command
+// runs.
+func TestStatusReportNoWorkingDirectory(t *testing.T) {
+	dir := t.TempDir()
+	r := run(t, 20*time.Second, "sh", "-c", `mkdir "$1/gone" && cd "$1/gone" && rmdir "$1/gone" && exec "$2" --report r.json -- touch "$1/ran"`, "sh", dir, tinitBin)
+	if r.Code != 125 || r.Stderr != "tinit: --report r.json: getwd: no such file or directory\n" || fileExists(dir+"/ran") {
+		t.Errorf("code %d stderr %q, ran %v", r.Code, r.Stderr, fileExists(dir+"/ran"))
 	}
 }

@@ -1,0 +1,35 @@
+package subreaper
+
+import (
+	"golang.org/x/sys/unix"
+
+	"tinit/internal/drain"
+)
+
+// stateFile is tinit's state memfd, which `tinit ps` reads to learn the
+// main child and which pipe is which stream instead of guessing them (see
+// drain.TinitState). Without memfd_create tinit runs on without one: ps
+// then falls back to its guesses.
+type stateFile struct {
+	fd      int
+	streams map[uint64]string
+}
+
+func newStateFile(streams map[uint64]string, mainPID int) *stateFile {
+	fd, err := unix.MemfdCreate(drain.StateName, unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil
+	}
+	f := &stateFile{fd: fd, streams: streams}
+	f.setMain(mainPID)
+	return f
+}
+
+// setMain records the running main child, or 0 once it is reaped. The
+// content keeps its length, so one write at offset 0 replaces it.
+func (f *stateFile) setMain(pid int) {
+	if f == nil {
+		return
+	}
+	_, _ = unix.Pwrite(f.fd, drain.EncodeState(pid, f.streams), 0)
+}
