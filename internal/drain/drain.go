@@ -1,5 +1,10 @@
 package drain
 
+import (
+	"runtime"
+	"sync"
+)
+
 // Options choose how the child's output is carried.
 type Options struct {
 	Disabled   bool   // --no-drain: the child writes to tinit's stdout and stderr itself
@@ -12,6 +17,7 @@ type Options struct {
 type Drain struct {
 	Streams [2]*Stream
 	done    chan struct{}
+	release chan struct{} // closed by Start: the forwarders may begin
 }
 
 // New makes the pipes. A stream whose tinit fd is a terminal passes through,
@@ -45,19 +51,28 @@ func (d *Drain) ChildFds() (stdout, stderr int) {
 	return d.Streams[0].childFd(), d.Streams[1].childFd()
 }
 
-// Start closes tinit's copies of the write ends, which the child now holds,
-// and starts forwarding. Until tinit's copies are gone the pipes could never
-// reach end of file.
-func (d *Drain) Start() {
+// Launch starts the forwarders, each locked to a thread of its own, before
+// the child exists: once the child runs, it may take every thread a
+// process limit allows, and the Go runtime dies when it cannot make one.
+// They wait for Start. Start calls it if the caller did not.
+func (d *Drain) Launch() {
+	if d.release != nil {
+		return
+	}
+	d.release = make(chan struct{})
 	pending := make(chan struct{}, 2)
+	var ready sync.WaitGroup
 	n := 0
 	for _, s := range d.Streams {
-		s.closeWriteEnd()
 		if s.passthrough {
 			continue
 		}
 		n++
+		ready.Add(1)
 		go func() {
+			runtime.LockOSThread()
+			ready.Done()
+			<-d.release
 			s.forward()
 			pending <- struct{}{}
 		}()
@@ -68,6 +83,18 @@ func (d *Drain) Start() {
 		}
 		close(d.done)
 	}()
+	ready.Wait()
+}
+
+// Start closes tinit's copies of the write ends, which the child now holds,
+// and lets the forwarders go. Until tinit's copies are gone the pipes could
+// never reach end of file.
+func (d *Drain) Start() {
+	d.Launch()
+	for _, s := range d.Streams {
+		s.closeWriteEnd()
+	}
+	close(d.release)
 }
 
 // Done is closed when every drained stream has reached end of file and all

@@ -48,6 +48,8 @@ func Run(cfg Config) int {
 	r.d = d
 	path, err := resolve(cfg.Argv[0])
 	if err == nil {
+		d.Launch()
+		reserveThreads()
 		out, errfd := d.ChildFds()
 		r.mainPID, err = spawn(path, cfg.Argv, out, errfd, r.tty)
 	}
