@@ -11,13 +11,13 @@ import (
 )
 
 // notForwarded are signals tinit never passes on: SIGCHLD is its own
-// business, the fault signals describe tinit's own crash, SIGKILL and SIGSTOP
-// cannot be caught. 32 and 33 belong to the C library's threads. The Go
-// runtime keeps SIGPROF for its profiler and never hands it to os/signal.
+// business, SIGKILL and SIGSTOP cannot be caught. 32 and 33 belong to the C
+// library's threads. The Go runtime keeps SIGPROF for its profiler and
+// never hands it to os/signal. The fault signals are forwarded: the
+// runtime hands os/signal only those that kill(2) or tgkill(2) sent (and a
+// SIGABRT from sigqueue(3)); a real fault of tinit's still crashes it.
 var notForwarded = map[unix.Signal]bool{
-	unix.SIGCHLD: true, unix.SIGSEGV: true, unix.SIGBUS: true, unix.SIGFPE: true,
-	unix.SIGILL: true, unix.SIGTRAP: true, unix.SIGABRT: true, unix.SIGSYS: true,
-	unix.SIGKILL: true, unix.SIGSTOP: true, unix.SIGPROF: true, 32: true, 33: true,
+	unix.SIGCHLD: true, unix.SIGKILL: true, unix.SIGSTOP: true, unix.SIGPROF: true, 32: true, 33: true,
 }
 
 // signalSet is what tinit listens to.

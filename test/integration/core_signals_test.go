@@ -11,15 +11,17 @@ import (
 	"time"
 )
 
-// forwardedSignals are 1-31 without SIGKILL, SIGSTOP, SIGCHLD and the fault
-// signals (SEGV BUS FPE ILL TRAP ABRT SYS), by number.
+// forwardedSignals are 1-31 without SIGKILL, SIGSTOP and SIGCHLD, by
+// number: the fault signals (ILL TRAP ABRT BUS FPE SEGV SYS) too, since
+// one sent with kill(2) is not a fault of tinit's.
 var forwardedSignals = []struct {
 	name string
 	sig  syscall.Signal
 }{
-	{"HUP", 1}, {"INT", 2}, {"QUIT", 3}, {"USR1", 10}, {"USR2", 12}, {"PIPE", 13}, {"ALRM", 14},
+	{"HUP", 1}, {"INT", 2}, {"QUIT", 3}, {"ILL", 4}, {"TRAP", 5}, {"ABRT", 6}, {"BUS", 7}, {"FPE", 8},
+	{"USR1", 10}, {"SEGV", 11}, {"USR2", 12}, {"PIPE", 13}, {"ALRM", 14},
 	{"TERM", 15}, {"STKFLT", 16}, {"CONT", 18}, {"TSTP", 20}, {"TTIN", 21}, {"TTOU", 22}, {"URG", 23},
-	{"XCPU", 24}, {"XFSZ", 25}, {"VTALRM", 26}, {"PROF", 27}, {"WINCH", 28}, {"IO", 29}, {"PWR", 30},
+	{"XCPU", 24}, {"XFSZ", 25}, {"VTALRM", 26}, {"PROF", 27}, {"WINCH", 28}, {"IO", 29}, {"PWR", 30}, {"SYS", 31},
 }
 
 // notDeliverable is the one signal of that set that cannot be forwarded: the
@@ -109,6 +111,46 @@ func TestCorePgroupReachesGrandchild(t *testing.T) {
 			if got := strings.Join(lines, ""); got != c.want || r.Code != 0 {
 				t.Errorf("flags %q: got %q code %d, want %q code 0 (stderr %q)", c.flags, got, r.Code, c.want, r.Stderr)
 			}
+		}
+	})
+}
+
+// faultScript traps the fault signals, sends each in turn to tinit ($1)
+// from inside, waits for the forwarded copy, and then exits 3.
+const faultScript = `target=$1 log=$2
+sigs="ILL TRAP ABRT BUS FPE SEGV SYS"
+for s in $sigs; do trap "echo $s >> $log" $s; done
+: > "$log"
+for s in $sigs; do
+	n=$(wc -l < "$log")
+	kill -s $s "$target"
+	i=0
+	while [ "$(wc -l < "$log")" -le "$n" ]; do
+		i=$((i+1)); [ $i -gt 1000 ] && { echo "no $s"; exit 9; }
+		sleep 0.01
+	done
+done
+echo survived; exit 3
+`
+
+// TestCoreFaultSignalsFromInside: the test itself sends tinit each fault
+// signal with kill(2), as pid 1 and as its parent: tinit passes each one on
+// and lives on, as for any other signal. Only a fault of tinit's own may
+// end it.
+func TestCoreFaultSignalsFromInside(t *testing.T) {
+	requireTool(t, "bash", "bash")
+	forCoreModes(t, func(t *testing.T, m coreMode) {
+		log := filepath.Join(t.TempDir(), "log")
+		target := "1"
+		if !m.ns {
+			target = "$PPID"
+		}
+		script := strings.Replace(faultScript, "target=$1 log=$2", "target="+target+" log=$2", 1)
+		p := startCore(t, m, nil, "bash", "-c", script, "fault", "unused", log)
+		r := p.wait(t, 30*time.Second)
+		want := "ILL\nTRAP\nABRT\nBUS\nFPE\nSEGV\nSYS\n"
+		if got := readString(log); r.Code != 3 || r.Stdout != "survived\n" || r.Stderr != "" || got != want {
+			t.Fatalf("code %d stdout %q stderr %.300q, the child got %q; want 3, \"survived\", nothing, %q", r.Code, r.Stdout, r.Stderr, got, want)
 		}
 	})
 }
