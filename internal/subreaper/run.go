@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -29,7 +28,8 @@ func Run(cfg Config) int {
 	// heap growth took the peak RSS with 2,000 leaked holders from 9.0 to
 	// 7.5 MiB, in the same time.
 	debug.SetGCPercent(50)
-	l := logger{cfg.Verbosity}
+	l := newLogger(cfg.Verbosity)
+	defer l.flush()
 	r := &run{cfg: cfg, l: l, start: time.Now()}
 	r.pid1 = becomeReaper(l)
 	if err := setPdeathsig(cfg.Pdeathsig); err != nil {
@@ -121,8 +121,10 @@ func (r *run) loop() int {
 		select {
 		case <-r.sigs.chld:
 			r.children = r.reap()
-		case s := <-r.sigs.forward:
-			r.forward(s.(syscall.Signal))
+		case <-r.sigs.wake:
+			for _, s := range r.sigs.take() {
+				r.forward(s)
+			}
 		case <-drainDone:
 			drainDone = nil
 			r.drained, r.drainedAt = true, time.Now()
@@ -179,8 +181,8 @@ func (r *run) onReap(pid int, ws unix.WaitStatus, name string) {
 	}
 }
 
-func (r *run) forward(sig syscall.Signal) {
-	if swallowed(unix.Signal(sig), r.tty) {
+func (r *run) forward(sig unix.Signal) {
+	if swallowed(sig, r.tty) {
 		return
 	}
 	if r.mainDone {
