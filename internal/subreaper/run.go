@@ -63,6 +63,7 @@ func Run(cfg Config) int {
 		return ExitFailure
 	}
 	d.Start()
+	r.sigs.childStarted()
 	if r.tty {
 		// Now that the child has its own dispositions, tinit may ignore
 		// these outright: a caught SIGTTOU would restart a write to a

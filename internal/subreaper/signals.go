@@ -30,6 +30,8 @@ type signalSet struct {
 	chld    chan os.Signal
 	wake    chan struct{} // one pending wake-up for the loop
 	pending atomic.Uint64 // bit n-1 set: signal n waits to be forwarded
+
+	contLater bool // SIGCONT was ignored at start: watch it once the child has started
 }
 
 // listen installs handlers before the child starts. As pid 1 a signal with
@@ -46,11 +48,23 @@ func listen() *signalSet {
 	for n := 1; n <= 64; n++ {
 		sig := unix.Signal(n)
 		if notForwarded[sig] || signal.Ignored(syscall.Signal(n)) || ignored&(1<<(n-1)) != 0 {
+			s.contLater = s.contLater || sig == unix.SIGCONT && !notForwarded[sig]
 			continue
 		}
 		s.watch(sig)
 	}
 	return s
+}
+
+// childStarted takes up a SIGCONT that the caller ignored, once the child
+// has inherited that: tini forwards it too, and the child keeps it ignored.
+// SIGCONT resumes a stopped process whatever its disposition, so tinit
+// passing it on still matters.
+func (s *signalSet) childStarted() {
+	if s.contLater {
+		s.contLater = false
+		s.watch(unix.SIGCONT)
+	}
 }
 
 // watch gives sig a channel of one, whose copy waiting is its pending flag

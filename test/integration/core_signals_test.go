@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -160,4 +161,70 @@ func touch(t *testing.T, path string) {
 	if err := os.WriteFile(path, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestCoreIgnoredSIGCONTForwarded: tinit started with SIGCONT ignored (as
+// `trap ” CONT; exec tinit` does) still forwards it, as tini does, and the
+// child keeps it ignored. The child stops itself; only a SIGCONT that
+// tinit passes on lets it go on.
+func TestCoreIgnoredSIGCONTForwarded(t *testing.T) {
+	requireTool(t, "bash", "bash")
+	forCoreModes(t, func(t *testing.T, m coreMode) {
+		dir := t.TempDir()
+		script := `grep SigIgn: /proc/self/status > "$1/sigign"; : > "$1/ready"; kill -STOP $$; echo resumed; exit 3`
+		argv := append([]string{"bash", "-c", `trap '' CONT; exec "$@"`, "ign"}, m.argv(t, "--", "bash", "-c", script, "child", dir)...)
+		cmd := exec.Command(argv[0], argv[1:]...)
+		var out, errb lockedBuffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		finished := false
+		t.Cleanup(func() {
+			if !finished {
+				killTree(cmd.Process.Pid)
+				<-done
+			}
+		})
+		tinit := cmd.Process.Pid
+		if m.ns {
+			tinit = childOf(t, tinit)
+		}
+		waitFor(t, 10*time.Second, "the child to stop itself", func() bool {
+			kids := childrenOf(tinit)
+			if len(kids) != 1 || !fileExists(filepath.Join(dir, "ready")) {
+				return false
+			}
+			st, err := readStat(kids[0])
+			return err == nil && st.state == "T"
+		})
+		if err := syscall.Kill(tinit, syscall.SIGCONT); err != nil {
+			t.Fatal(err)
+		}
+		var err error
+		select {
+		case err = <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("the child was not resumed: tinit did not forward SIGCONT (stderr %q)", errb.String())
+		}
+		finished = true
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = exitCodeOf(ee.Sys().(syscall.WaitStatus))
+		}
+		if code != 3 || out.String() != "resumed\n" || errb.String() != "" {
+			t.Fatalf("code %d stdout %q stderr %q, want 3, \"resumed\", nothing", code, out.String(), errb.String())
+		}
+		f := strings.Fields(readString(filepath.Join(dir, "sigign")))
+		if len(f) != 2 {
+			t.Fatalf("SigIgn of the child: %q", f)
+		}
+		mask, _ := strconv.ParseUint(f[1], 16, 64)
+		if mask&(1<<(syscall.SIGCONT-1)) == 0 {
+			t.Fatalf("the child's SigIgn %s does not keep SIGCONT ignored", f[1])
+		}
+	})
 }
