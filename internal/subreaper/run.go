@@ -170,6 +170,9 @@ func (r *run) onReap(pid int, ws unix.WaitStatus, name string) {
 	if pid == r.mainPID {
 		r.mainDone, r.mainWS, r.mainAt = true, ws, time.Now()
 		r.l.Info("main child ", itoa(pid), " ", describe(ws))
+		if r.tty {
+			takeForeground(r.l)
+		}
 		if !r.drained {
 			r.l.Info("waiting up to ", r.cfg.Grace.String(), " for its output to reach end of file")
 		}
