@@ -24,10 +24,13 @@ type logQueue struct {
 	queued  uint64 // lines ever queued, notices included
 	written uint64 // of those, the ones written (or failed)
 	wake    chan struct{}
+	fd      int
 }
 
-func newLogQueue() *logQueue {
-	q := &logQueue{wake: make(chan struct{}, 1)}
+func newLogQueue() *logQueue { return newLogQueueTo(2) }
+
+func newLogQueueTo(fd int) *logQueue {
+	q := &logQueue{wake: make(chan struct{}, 1), fd: fd}
 	go q.writer()
 	return q
 }
@@ -75,7 +78,7 @@ func (q *logQueue) writer() {
 			for _, l := range batch {
 				buf = append(buf, l...)
 			}
-			_ = drain.WriteQuiet(2, buf)
+			_ = drain.WriteQuiet(q.fd, buf)
 			q.mu.Lock()
 			q.written += uint64(len(batch))
 			q.mu.Unlock()
