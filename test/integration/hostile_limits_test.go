@@ -124,7 +124,7 @@ func TestHostileNprocLimit(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			for i := range limitRuns {
 				mark := newMark(t)
-				uid := strconv.Itoa(47000 + os.Getpid()%1000*10 + i)
+				uid := strconv.Itoa(300000 + os.Getpid()%4096*limitRuns + i) // above the ranges of /etc/subuid
 				argv := []string{"setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups", "prlimit", "--nproc=40"}
 				if ns {
 					argv = append(argv, "unshare", "--user", "--map-root-user", "--pid", "--fork", "--mount-proc")
