@@ -3,6 +3,7 @@ package drain
 import (
 	"encoding/binary"
 	"errors"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -32,6 +33,7 @@ type Drain struct {
 	// a forwarder might still poll it.
 	wake      int
 	abandoned atomic.Bool
+	release   chan struct{} // closed by Start: the forwarders may begin
 }
 
 // MergedName names the one stream that carries both stdout and stderr.
@@ -130,19 +132,28 @@ func (d *Drain) ChildFds() (stdout, stderr int) {
 	return d.child[0], d.child[1]
 }
 
-// Start closes tinit's copies of the write ends, which the child now holds,
-// and starts forwarding. Until tinit's copies are gone the pipes could never
-// reach end of file.
-func (d *Drain) Start() {
+// Launch starts the forwarders, each locked to a thread of its own, before
+// the child exists: once the child runs, it may take every thread a
+// process limit allows, and the Go runtime dies when it cannot make one.
+// They wait for Start. Start calls it if the caller did not.
+func (d *Drain) Launch() {
+	if d.release != nil {
+		return
+	}
+	d.release = make(chan struct{})
 	pending := make(chan struct{}, 2)
+	var ready sync.WaitGroup
 	n := 0
 	for _, s := range d.Streams {
-		s.closeWriteEnd()
 		if s.passthrough {
 			continue
 		}
 		n++
+		ready.Add(1)
 		go func() {
+			runtime.LockOSThread()
+			ready.Done()
+			<-d.release
 			s.forward()
 			pending <- struct{}{}
 		}()
@@ -153,6 +164,18 @@ func (d *Drain) Start() {
 		}
 		close(d.done)
 	}()
+	ready.Wait()
+}
+
+// Start closes tinit's copies of the write ends, which the child now holds,
+// and lets the forwarders go. Until tinit's copies are gone the pipes could
+// never reach end of file.
+func (d *Drain) Start() {
+	d.Launch()
+	for _, s := range d.Streams {
+		s.closeWriteEnd()
+	}
+	close(d.release)
 }
 
 // Done is closed when every drained stream has reached end of file and all

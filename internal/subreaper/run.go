@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -29,7 +28,8 @@ func Run(cfg Config) int {
 	// heap growth took the peak RSS with 2,000 leaked holders from 9.0 to
 	// 7.5 MiB, in the same time.
 	debug.SetGCPercent(50)
-	l := logger{cfg.Verbosity}
+	l := newLogger(cfg.Verbosity)
+	defer l.flush()
 	r := &run{cfg: cfg, l: l, start: time.Now()}
 	r.pid1 = becomeReaper(l)
 	if err := setPdeathsig(cfg.Pdeathsig); err != nil {
@@ -46,6 +46,8 @@ func Run(cfg Config) int {
 	r.d = d
 	path, err := resolve(cfg.Argv[0])
 	if err == nil {
+		d.Launch()
+		reserveThreads()
 		out, errfd := d.ChildFds()
 		r.mainPID, err = spawn(path, cfg.Argv, out, errfd, r.tty)
 	}
@@ -62,6 +64,7 @@ func Run(cfg Config) int {
 	// the child needed for a moment, not one more.
 	r.state = newStateFile(d.Inodes(), r.mainPID)
 	d.Start()
+	r.sigs.childStarted()
 	if r.tty {
 		// Now that the child has its own dispositions, tinit may ignore
 		// these outright: a caught SIGTTOU would restart a write to a
@@ -124,8 +127,10 @@ func (r *run) loop() int {
 		select {
 		case <-r.sigs.chld:
 			r.children = r.reap()
-		case s := <-r.sigs.forward:
-			r.forward(s.(syscall.Signal))
+		case <-r.sigs.wake:
+			for _, s := range r.sigs.take() {
+				r.forward(s)
+			}
 		case <-drainDone:
 			drainDone = nil
 			r.drained, r.drainedAt = true, time.Now()
@@ -172,6 +177,9 @@ func (r *run) onReap(pid int, ws unix.WaitStatus, name string) {
 		r.mainDone, r.mainWS, r.mainAt = true, ws, time.Now()
 		r.state.setMain(0)
 		r.l.Info("main child ", itoa(pid), " ", describe(ws))
+		if r.tty {
+			takeForeground(r.l)
+		}
 		if !r.drained {
 			r.l.Info("waiting up to ", r.cfg.Grace.String(), " for its output to reach end of file")
 		}
@@ -184,8 +192,8 @@ func (r *run) onReap(pid int, ws unix.WaitStatus, name string) {
 	}
 }
 
-func (r *run) forward(sig syscall.Signal) {
-	if swallowed(unix.Signal(sig), r.tty) {
+func (r *run) forward(sig unix.Signal) {
+	if swallowed(sig, r.tty) {
 		return
 	}
 	if r.mainDone {

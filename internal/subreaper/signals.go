@@ -5,25 +5,33 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 )
 
 // notForwarded are signals tinit never passes on: SIGCHLD is its own
-// business, the fault signals describe tinit's own crash, SIGKILL and SIGSTOP
-// cannot be caught. 32 and 33 belong to the C library's threads. The Go
-// runtime keeps SIGPROF for its profiler and never hands it to os/signal.
+// business, SIGKILL and SIGSTOP cannot be caught. 32 and 33 belong to the C
+// library's threads. The Go runtime keeps SIGPROF for its profiler and
+// never hands it to os/signal. The fault signals are forwarded: the
+// runtime hands os/signal only those that kill(2) or tgkill(2) sent (and a
+// SIGABRT from sigqueue(3)); a real fault of tinit's still crashes it.
 var notForwarded = map[unix.Signal]bool{
-	unix.SIGCHLD: true, unix.SIGSEGV: true, unix.SIGBUS: true, unix.SIGFPE: true,
-	unix.SIGILL: true, unix.SIGTRAP: true, unix.SIGABRT: true, unix.SIGSYS: true,
-	unix.SIGKILL: true, unix.SIGSTOP: true, unix.SIGPROF: true, 32: true, 33: true,
+	unix.SIGCHLD: true, unix.SIGKILL: true, unix.SIGSTOP: true, unix.SIGPROF: true, 32: true, 33: true,
 }
 
-// signalSet is what tinit listens to.
+// signalSet is what tinit listens to. Each forwarded signal has a pending
+// flag, as in the kernel: repeats of one signal while the loop is busy
+// merge into one, and no number of them can push out a different signal.
+// (One channel for all of them would: os/signal drops what finds its
+// channel full.)
 type signalSet struct {
-	forward chan os.Signal
 	chld    chan os.Signal
+	wake    chan struct{} // one pending wake-up for the loop
+	pending atomic.Uint64 // bit n-1 set: signal n waits to be forwarded
+
+	contLater bool // SIGCONT was ignored at start: watch it once the child has started
 }
 
 // listen installs handlers before the child starts. As pid 1 a signal with
@@ -34,17 +42,60 @@ type signalSet struct {
 // pending notification is as good as many, since each one reaps until
 // nothing is left.
 func listen() *signalSet {
-	s := &signalSet{forward: make(chan os.Signal, 256), chld: make(chan os.Signal, 1)}
+	s := &signalSet{chld: make(chan os.Signal, 1), wake: make(chan struct{}, 1)}
 	signal.Notify(s.chld, unix.SIGCHLD)
 	ignored := ignoredAtStart()
 	for n := 1; n <= 64; n++ {
 		sig := unix.Signal(n)
 		if notForwarded[sig] || signal.Ignored(syscall.Signal(n)) || ignored&(1<<(n-1)) != 0 {
+			s.contLater = s.contLater || sig == unix.SIGCONT && !notForwarded[sig]
 			continue
 		}
-		signal.Notify(s.forward, sig)
+		s.watch(sig)
 	}
 	return s
+}
+
+// childStarted takes up a SIGCONT that the caller ignored, once the child
+// has inherited that: tini forwards it too, and the child keeps it ignored.
+// SIGCONT resumes a stopped process whatever its disposition, so tinit
+// passing it on still matters.
+func (s *signalSet) childStarted() {
+	if s.contLater {
+		s.contLater = false
+		s.watch(unix.SIGCONT)
+	}
+}
+
+// watch gives sig a channel of one, whose copy waiting is its pending flag
+// in os/signal, and a goroutine that moves it to the pending mask.
+func (s *signalSet) watch(sig unix.Signal) {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, sig)
+	bit := uint64(1) << (sig - 1)
+	go func() {
+		for range c {
+			s.pending.Or(bit)
+			select {
+			case s.wake <- struct{}{}:
+			default:
+			}
+		}
+	}()
+}
+
+// take clears and returns the pending signals, lowest number first, as the
+// kernel delivers them.
+func (s *signalSet) take() []unix.Signal {
+	m := s.pending.Swap(0)
+	var sigs []unix.Signal
+	for n := 1; m != 0; n++ {
+		if m&1 != 0 {
+			sigs = append(sigs, unix.Signal(n))
+		}
+		m >>= 1
+	}
+	return sigs
 }
 
 // swallowed are signals tinit takes but does not pass on: with a terminal,

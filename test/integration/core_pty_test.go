@@ -176,3 +176,74 @@ func isDescendant(pid, root int) bool {
 	}
 	return false
 }
+
+// TestCoreCtrlCDuringGraceUnderPty: `tinit --grace 20s -- sh -c 'sleep
+// 1000 & echo x' | cat` at a terminal. The child gave its foreground group
+// to the test; once the main child has exited, tinit takes the terminal's
+// foreground back, so Ctrl-C (and Ctrl-\) reach tinit and skip the grace.
+// The leaked sleep ignores both, as a shell's background job does.
+func TestCoreCtrlCDuringGraceUnderPty(t *testing.T) {
+	for _, key := range []struct{ name, b string }{{"CtrlC", "\x03"}, {"CtrlBackslash", "\x1c"}} {
+		t.Run(key.name, func(t *testing.T) {
+			forCoreModes(t, func(t *testing.T, m coreMode) {
+				master, slave := openPty(t)
+				argv := m.argv(t, "-v", "--grace", "20s", "--", "sh", "-c", "sleep 1000 & echo x")
+				cmd := exec.Command(argv[0], argv[1:]...)
+				var out, errb lockedBuffer
+				cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, &out, &errb
+				cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				slave.Close()
+				done := make(chan error, 1)
+				go func() { done <- cmd.Wait() }()
+				finished := false
+				t.Cleanup(func() {
+					if !finished {
+						killTree(cmd.Process.Pid)
+						<-done
+					}
+				})
+				go func() { // keep the terminal's output moving
+					buf := make([]byte, 4096)
+					for {
+						if _, err := master.Read(buf); err != nil {
+							return
+						}
+					}
+				}()
+				tinit := cmd.Process.Pid
+				if m.ns {
+					tinit = childOf(t, tinit)
+				}
+				waitFor(t, 10*time.Second, "the main child to exit", func() bool {
+					return strings.Contains(errb.String(), "exited with status 0")
+				})
+				waitFor(t, 10*time.Second, "tinit to take the terminal's foreground back", func() bool {
+					_, pgrp, tpgid, ok := ttyStat(tinit)
+					return ok && pgrp == tpgid
+				})
+				pressed := time.Now()
+				if _, err := master.WriteString(key.b); err != nil {
+					t.Fatal(err)
+				}
+				var err error
+				select {
+				case err = <-done:
+				case <-time.After(15 * time.Second):
+					t.Fatalf("tinit did not exit after %s; stderr:\n%s", key.name, errb.String())
+				}
+				finished = true
+				code := 0
+				if ee, ok := err.(*exec.ExitError); ok {
+					code = exitCodeOf(ee.Sys().(syscall.WaitStatus))
+				}
+				t.Logf("exit %d after %v; stderr:\n%s", code, time.Since(pressed), errb.String())
+				if took := time.Since(pressed); code != 0 || out.String() != "x\n" || took > 8*time.Second {
+					t.Fatalf("code %d stdout %q after %v, want 0, \"x\", well within the 20 s grace; stderr:\n%s", code, out.String(), took, errb.String())
+				}
+			})
+		})
+	}
+}

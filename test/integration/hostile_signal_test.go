@@ -2,11 +2,19 @@ package integration
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // 10,000 SIGUSR1s to tinit while its child writes a numbered line every
@@ -100,4 +108,73 @@ func checkStormLines(t *testing.T, got []string) {
 		t.Fatalf("last line %q, want usr1 N with N >= 1", got[len(got)-1])
 	}
 	t.Logf("%d lines, the child counted %d of 10000 SIGUSR1", len(got)-1, k)
+}
+
+// TestHostileSignalsWhileStderrStalled: with -vv every forwarded signal is
+// a log line, and nobody reads tinit's stderr, which the child has filled.
+// 600 SIGUSR1s, then one SIGTERM: the SIGTERM still reaches the child while
+// stderr is stalled (repeats of one signal may merge, a different one is
+// never lost, and the loop never waits for its own log lines). Once stderr
+// is read, every byte the child wrote arrives, and tinit's own lines are
+// whole lines.
+func TestHostileSignalsWhileStderrStalled(t *testing.T) {
+	requireTool(t, "bash", "bash")
+	forCoreModes(t, func(t *testing.T, m coreMode) {
+		dir := t.TempDir()
+		log := filepath.Join(dir, "log")
+		const size = 3 << 20
+		script := `trap 'echo term > "$1"; exit 7' TERM
+trap '' USR1
+(head -c ` + strconv.Itoa(size) + ` /dev/zero >&2) &
+: > "$1.ready"
+while :; do sleep 0.05 & wait $!; done`
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		p := startCore(t, m, func(c *exec.Cmd) { c.Stderr = w }, "-vv", "--", "bash", "-c", script, "stalled", log)
+		w.Close()
+		pid := p.cmd.Process.Pid
+		if m.ns {
+			pid = childOf(t, pid)
+		}
+		// Full: what waits in tinit's stderr stops growing. Bytes spliced
+		// in whole pages from the child's pipe may leave room that a
+		// count of bytes cannot see, so size is no measure.
+		last := -1
+		waitFor(t, 20*time.Second, "the child to fill tinit's stderr", func() bool {
+			time.Sleep(50 * time.Millisecond)
+			n, err := unix.IoctlGetInt(int(r.Fd()), unix.TIOCINQ)
+			full := err == nil && fileExists(log+".ready") && n >= 256<<10 && n == last
+			last = n
+			return full
+		})
+		for range 600 {
+			if err := syscall.Kill(pid, syscall.SIGUSR1); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(200 * time.Microsecond) // pacing, so the repeats are not merged by the kernel
+		}
+		if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 10*time.Second, "SIGTERM to reach the child while tinit's stderr is stalled", func() bool { return fileExists(log) })
+		errOut := make(chan []byte, 1)
+		go func() { b, _ := io.ReadAll(r); errOut <- b }()
+		res := p.wait(t, 60*time.Second)
+		b := <-errOut
+		if res.Code != 7 || res.Stdout != "" {
+			t.Fatalf("code %d stdout %q, want 7 and nothing", res.Code, res.Stdout)
+		}
+		if n := bytes.Count(b, []byte{0}); n != size {
+			t.Fatalf("%d bytes of the child's stderr arrived, want %d", n, size)
+		}
+		text := strings.TrimSuffix(string(bytes.ReplaceAll(b, []byte{0}, nil)), "\n")
+		for _, l := range strings.Split(text, "\n") {
+			if !strings.HasPrefix(l, "tinit: ") {
+				t.Fatalf("a broken line on stderr: %q", l)
+			}
+		}
+	})
 }

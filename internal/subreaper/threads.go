@@ -1,0 +1,51 @@
+package subreaper
+
+import (
+	"runtime"
+	"sync"
+)
+
+// maxProcs caps the Go runtime's processors. tinit runs one loop; its
+// forwarders spend their time in the kernel, where they need no processor.
+// Every processor is a thread the runtime may want at any moment, and each
+// must exist before the child starts (see reserveThreads), so a 64-CPU host
+// must not mean 64 of them.
+const maxProcs = 2
+
+// blockingThreads are the threads that may sit in the kernel at once
+// besides those the runtime's processors run on: the loop in a system
+// call, the log writer, and one to spare. The forwarders, os/signal's
+// receiver and the runtime's signal-mask, template and monitor threads
+// hold threads of their own already when reserveThreads runs.
+const blockingThreads = 3
+
+// reserveThreads makes the Go runtime create, now, every thread it can
+// need later, and leaves them idle: the runtime keeps idle threads and
+// reuses them, and never gives one back. Once the child runs it may
+// exhaust RLIMIT_NPROC or a pids cgroup, which count threads too, and the
+// runtime ends the process ("fatal error: newosproc") when it fails to
+// make a thread it wants. Each goroutine locked to its thread at the same
+// time holds a distinct one.
+func reserveThreads() {
+	procs := min(runtime.GOMAXPROCS(0), maxProcs)
+	runtime.GOMAXPROCS(procs)
+	n := procs + blockingThreads
+	var ready sync.WaitGroup
+	release := make(chan struct{})
+	done := make(chan struct{}, n)
+	ready.Add(n)
+	for range n {
+		go func() {
+			runtime.LockOSThread()
+			ready.Done()
+			<-release
+			runtime.UnlockOSThread()
+			done <- struct{}{}
+		}()
+	}
+	ready.Wait()
+	close(release)
+	for range n {
+		<-done
+	}
+}
