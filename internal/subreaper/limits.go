@@ -13,10 +13,11 @@ import (
 // limits tinit checks before it does anything else, while it can still
 // say so in one line. Everything after fails with an ordinary error.
 
-// peakThreads is how many threads tinit runs at most (measured: 9 while it
-// ends leaked holders); with the child, that many tasks must fit under
-// RLIMIT_NPROC.
-const peakThreads = 9
+// peakThreads is how many threads tinit runs at most, its main thread
+// included: reserveThreads makes them all before the child starts (strace
+// counts 13 clones, /proc/PID/task 14 entries); with the child, that many
+// tasks must fit under RLIMIT_NPROC.
+const peakThreads = 14
 
 // Preflight checks the limits under which the runtime would crash rather
 // than fail, and then starts the runtime's poller while its two fds are

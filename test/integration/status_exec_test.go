@@ -88,32 +88,38 @@ func TestStatusOwnFailuresAre125(t *testing.T) {
 }
 
 // TestStatusLowProcessLimit: under RLIMIT_NPROC a user too close to the
-// limit for tinit's threads and the command gets 125 and one line, not a
-// runtime crash; with room, tinit runs. (Below about 6 tasks for tinit the
-// runtime itself cannot start, before any of tinit's code runs.)
+// limit for tinit's 14 threads and the command gets 125 and one line, not
+// a runtime crash; with room for them, tinit runs. Below 5 tasks the
+// runtime itself cannot start, before any of tinit's code runs. The uid is
+// one nothing else runs as, since the limit counts every task of the user.
 func TestStatusLowProcessLimit(t *testing.T) {
 	requireTool(t, "setpriv", "util-linux")
 	if os.Geteuid() != 0 {
-		t.Skip("needs root to become the user nobody")
+		t.Skip("needs root to become an unused uid")
 	}
 	bin := worldTinit(t)
+	const uid = "64123"
 	lim := func(u int) result {
-		return run(t, 20*time.Second, "setpriv", "--reuid", "nobody", "--regid", "nogroup", "--clear-groups",
+		return run(t, 20*time.Second, "setpriv", "--reuid", uid, "--regid", uid, "--clear-groups",
 			"bash", "-c", "ulimit -u "+strconv.Itoa(u)+" && exec \"$@\"", "sh", bin, "sh", "-c", "echo x; exit 3")
 	}
-	for u := 8; u <= 16; u++ {
+	for u := 3; u <= 16; u++ {
 		r := lim(u)
+		tooFew := "tinit: too many processes: RLIMIT_NPROC is " + strconv.Itoa(u) + " and user " + uid + " runs "
 		switch {
-		case r.Code == 3 && r.Stdout == "x\n" && r.Stderr == "":
-		case r.Code == 125 && strings.HasPrefix(r.Stderr, "tinit: ") && strings.Count(r.Stderr, "\n") == 1 && strings.HasSuffix(r.Stderr, "\n"):
-		case r.Code == 2 && strings.Contains(r.Stderr, "fatal error: newosproc") && u <= 8:
-			// The runtime's own start-up: no code of tinit's has run.
+		case u <= 4:
+			if r.Code != 2 || !strings.Contains(r.Stderr, "fatal error: newosproc") {
+				t.Errorf("ulimit -u %d: code %d stderr %.300q, want the runtime's own start-up failure", u, r.Code, r.Stderr)
+			}
+		case u < 15:
+			if r.Code != 125 || !strings.HasPrefix(r.Stderr, tooFew) || strings.Count(r.Stderr, "\n") != 1 {
+				t.Errorf("ulimit -u %d: code %d stderr %.300q, want 125 and one line %q...", u, r.Code, r.Stderr, tooFew)
+			}
 		default:
-			t.Errorf("ulimit -u %d: code %d stdout %q stderr %.300q, want 3 or 125 with one tinit: line", u, r.Code, r.Stdout, r.Stderr)
+			if r.Code != 3 || r.Stdout != "x\n" || r.Stderr != "" {
+				t.Errorf("ulimit -u %d: code %d stdout %q stderr %.300q, want 3 and x", u, r.Code, r.Stdout, r.Stderr)
+			}
 		}
-	}
-	if r := lim(64); r.Code != 3 || r.Stdout != "x\n" {
-		t.Errorf("ulimit -u 64: code %d stdout %q stderr %.300q", r.Code, r.Stdout, r.Stderr)
 	}
 }
 
