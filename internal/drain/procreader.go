@@ -8,8 +8,9 @@ import "golang.org/x/sys/unix"
 // of each process: os.ReadFile would add an fstat, fcntl calls, a refused
 // epoll_ctl and a fresh buffer to every one of those files.
 type procReader struct {
-	buf  []byte
-	link [64]byte
+	buf   []byte
+	link  [64]byte
+	fifos map[string]uint64 // fd link path -> fifoKey, or 0 for no FIFO
 }
 
 // file returns path's contents, valid until the next call.

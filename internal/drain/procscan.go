@@ -172,8 +172,8 @@ func pipeFdsOf(pid int) ([]pipeFd, error) {
 	return r.pipeFds(pid)
 }
 
-// pipeFds lists the pipe fds of a process. Both ends of a pipe are the
-// same inode; fdinfo's flags tell them apart.
+// pipeFds lists the pipe fds of a process, named FIFOs included. Both ends
+// of a pipe are the same inode; fdinfo's flags tell them apart.
 func (r *procReader) pipeFds(pid int) ([]pipeFd, error) {
 	dir := procRoot + "/" + strconv.Itoa(pid)
 	d, err := os.Open(dir + "/fd")
@@ -191,14 +191,7 @@ func (r *procReader) pipeFds(pid int) ([]pipeFd, error) {
 		if err != nil {
 			continue
 		}
-		// A pipe's link is "pipe:[INODE]", shorter than the buffer; a
-		// longer link is cut short, and is no pipe.
-		n, err := unix.Readlink(dir+"/fd/"+name, r.link[:])
-		link := r.link[:max(n, 0)]
-		if err != nil || !bytes.HasPrefix(link, []byte("pipe:[")) || !bytes.HasSuffix(link, []byte("]")) {
-			continue
-		}
-		ino := decimal(link[len("pipe:[") : len(link)-1])
+		ino := r.pipeInode(dir + "/fd/" + name)
 		if ino == 0 {
 			continue
 		}
@@ -207,6 +200,49 @@ func (r *procReader) pipeFds(pid int) ([]pipeFd, error) {
 		}
 	}
 	return out, nil
+}
+
+// pipeInode names the pipe an fd link leads to, or is 0 for anything else.
+// An anonymous pipe's link is "pipe:[INODE]", shorter than the buffer (a
+// longer link is cut short, and is no pipe). A named FIFO's link is its
+// path, so a link to a path is stat'ed: a FIFO is keyed by its device and
+// inode, in a space of its own (fifoKey) that no pipefs inode reaches.
+// Each path is stat'ed once per scan: a process with thousands of fds on
+// one file (/dev/null) costs one stat, not thousands.
+func (r *procReader) pipeInode(fdPath string) uint64 {
+	n, err := unix.Readlink(fdPath, r.link[:])
+	link := r.link[:max(n, 0)]
+	switch {
+	case err != nil:
+		return 0
+	case bytes.HasPrefix(link, []byte("pipe:[")) && bytes.HasSuffix(link, []byte("]")):
+		return decimal(link[len("pipe:[") : len(link)-1])
+	case len(link) == 0 || link[0] != '/':
+		return 0 // a socket, an anon_inode, a memfd
+	}
+	if n < len(r.link) {
+		if key, ok := r.fifos[string(link)]; ok {
+			return key
+		}
+	}
+	var st unix.Stat_t
+	key := uint64(0)
+	if unix.Stat(fdPath, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFIFO {
+		key = fifoKey(st.Dev, st.Ino)
+	}
+	if n < len(r.link) {
+		if r.fifos == nil {
+			r.fifos = map[string]uint64{}
+		}
+		r.fifos[string(link)] = key
+	}
+	return key
+}
+
+// fifoKey folds a FIFO's device and inode into one key with the top bit
+// set; pipefs inode numbers are far below it.
+func fifoKey(dev, ino uint64) uint64 {
+	return 1<<63 | (dev<<40 ^ ino)
 }
 
 // pipeFdsByDirection sorts a process's pipe fds by direction.

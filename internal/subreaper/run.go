@@ -106,7 +106,7 @@ type run struct {
 }
 
 func (r *run) loop() int {
-	r.ender = drain.Ender{KillAfter: r.cfg.KillAfter, Grace: r.cfg.Grace}
+	r.ender = drain.Ender{KillAfter: r.cfg.KillAfter}
 	timer := time.NewTimer(time.Hour)
 	drainDone := r.d.Done()
 	r.children = r.reap()

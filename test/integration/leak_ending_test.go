@@ -2,7 +2,10 @@ package integration
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -72,5 +75,149 @@ func TestLeakNoProcGroupGoneOnce(t *testing.T) {
 	}
 	if len(gone) != 1 {
 		t.Fatalf("kill(-pgid) failed with ESRCH %d times, want exactly once:\n%s", len(gone), strings.Join(gone, "\n"))
+	}
+}
+
+// countLines checks that out is exactly the lines 1..n.
+func wantSeq(t *testing.T, out string, n int) {
+	t.Helper()
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		b.WriteString(strconv.Itoa(i))
+		b.WriteByte('\n')
+	}
+	if out != b.String() {
+		got := strings.Count(out, "\n")
+		t.Fatalf("got %d lines, want exactly 1..%d; tail: %q", got, n, out[max(0, len(out)-60):])
+	}
+}
+
+// TestLeakRelayThroughFifo: `RELAY < fifo & exec > fifo` is a relay in every
+// way a `|` one is: the writer that leaks holding the FIFO feeds it, the
+// writer alone is ended, and the relay passes on all it was fed. tinit ps
+// shows the writer feeding the relay.
+func TestLeakRelayThroughFifo(t *testing.T) {
+	relay := hostile(t)
+	forCoreModes(t, func(t *testing.T, m coreMode) {
+		dir := t.TempDir()
+		rep := filepath.Join(dir, "report.json")
+		script := `mkfifo ` + dir + `/fifo; ` + relay + ` < ` + dir + `/fifo & exec > ` + dir + `/fifo; (seq 400; exec sleep 1000) & exit 0`
+		r := runCmd(t, 60*time.Second, withEnv(m.argv(t, "--grace", "200ms", "--kill-after", "10s", "--report", rep,
+			"--", "sh", "-c", script), "HOSTILE_MODE=slowrelay"))
+		if r.Code != 0 {
+			t.Fatalf("exit %d\nstderr:\n%s", r.Code, r.Stderr)
+		}
+		wantSeq(t, r.Stdout, 400)
+		rp := drainReadReport(t, rep)
+		var sleepPID, relayPID int
+		for _, l := range rp.Leaked {
+			switch {
+			case strings.Join(l.Cmdline, " ") == "sleep 1000":
+				sleepPID = l.PID
+				if l.Signal == nil || *l.Signal != "SIGTERM" {
+					t.Errorf("the writer got %v, want SIGTERM", l.Signal)
+				}
+			case l.Cmdline[0] == relay:
+				relayPID = l.PID
+				if !l.Relay || l.Signal != nil {
+					t.Errorf("the FIFO's reader: relay %v, signal %v; want a relay never signalled", l.Relay, l.Signal)
+				}
+			}
+		}
+		if sleepPID == 0 || relayPID == 0 {
+			t.Fatalf("report lacks the writer or the relay: %+v\nstderr:\n%s", rp.Leaked, r.Stderr)
+		}
+		if !strings.Contains(r.Stderr, "feeds "+strconv.Itoa(relayPID)) {
+			t.Errorf("stderr does not show the writer feeding %d:\n%s", relayPID, r.Stderr)
+		}
+	})
+}
+
+// TestLeakSlowRelayKept: a relay slower than its source is left to finish
+// after the source is ended, however long past the grace it delivers: all
+// 1500 lines arrive, the relay is never signalled. A relay whose source is
+// gone and that then writes nothing is ended once it has been idle for
+// --kill-after.
+func TestLeakSlowRelayKept(t *testing.T) {
+	relay := hostile(t)
+	forCoreModes(t, func(t *testing.T, m coreMode) {
+		rep := filepath.Join(t.TempDir(), "report.json")
+		script := `(seq 1500; exec sleep 1000) | ` + relay + ` & exit 5`
+		r := runCmd(t, 60*time.Second, withEnv(m.argv(t, "--grace", "1s", "--kill-after", "10s", "--report", rep,
+			"--", "sh", "-c", script), "HOSTILE_MODE=slowrelay"))
+		if r.Code != 5 {
+			t.Fatalf("exit %d\nstderr:\n%s", r.Code, r.Stderr)
+		}
+		wantSeq(t, r.Stdout, 1500)
+		for _, l := range drainReadReport(t, rep).Leaked {
+			if l.Cmdline[0] == relay && (!l.Relay || l.Signal != nil) {
+				t.Errorf("the relay: relay %v, signal %v; want a relay never signalled", l.Relay, *l.Signal)
+			}
+		}
+
+		// The stalled relay: it reads one line, passes it on, and then
+		// sleeps holding the pipe its ended source fed.
+		rep = filepath.Join(t.TempDir(), "stalled.json")
+		script = `(echo a; exec sleep 1000) | (read l; echo "$l"; exec sleep 999) & exit 5`
+		r = leakRun(t, m, 60*time.Second, "--grace", "300ms", "--kill-after", "1s", "--report", rep, "--", "sh", "-c", script)
+		if r.Code != 5 || r.Stdout != "a\n" {
+			t.Fatalf("stalled relay: exit %d, stdout %q\nstderr:\n%s", r.Code, r.Stdout, r.Stderr)
+		}
+		rp := drainReadReport(t, rep)
+		// grace, kill-after for the source, kill-after of idleness, 1 s.
+		if d := time.Duration(rp.TotalMs-rp.MainMs) * time.Millisecond; d > 300*time.Millisecond+2*time.Second+time.Second {
+			t.Errorf("the stalled relay took %v after the main child to end", d)
+		}
+		if l := rp.leakedBy("sleep 999"); l == nil || l.Signal == nil {
+			t.Errorf("the stalled relay was not signalled: %+v", rp.Leaked)
+		}
+	})
+}
+
+// busyCores keeps every core busy for the rest of the test.
+func busyCores(t *testing.T) {
+	for i := 0; i < runtime.NumCPU(); i++ {
+		c := exec.Command("sh", "-c", "while :; do :; done")
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Process.Kill(); _ = c.Wait() })
+	}
+}
+
+// TestLeakLoopAroundRelay: a leaked loop that reads what it forks (`$(...)`,
+// or subprocess.run with stdout=PIPE) is a relay that forks new sources, so
+// it is a source itself: it ends within grace + kill-after + 1 s, 20 times
+// over with every core busy.
+func TestLeakLoopAroundRelay(t *testing.T) {
+	loops := map[string][]string{
+		"sh": {"sh", "-c", `(while :; do x=$(sleep 1); echo tick; done) & echo main; exit 3`},
+	}
+	if py, err := exec.LookPath("python3"); err == nil {
+		loops["python"] = []string{"sh", "-c", `"$0" -c 'import subprocess
+while True:
+    subprocess.run(["sleep", "1"], stdout=subprocess.PIPE)
+    print("tick", flush=True)' & echo main; exit 3`, py}
+	} else {
+		t.Log("python3 is not installed: the subprocess.run variant is skipped")
+	}
+	busyCores(t)
+	for name, loop := range loops {
+		t.Run(name, func(t *testing.T) {
+			forCoreModes(t, func(t *testing.T, m coreMode) {
+				for i := 0; i < 20; i++ {
+					rep := filepath.Join(t.TempDir(), "report.json")
+					args := append([]string{"--grace", "300ms", "--kill-after", "300ms", "--report", rep, "--"}, loop...)
+					r := leakRun(t, m, 60*time.Second, args...)
+					if r.Code != 3 || !strings.HasPrefix(r.Stdout, "main\n") {
+						t.Fatalf("run %d: exit %d, stdout %q\nstderr:\n%s", i, r.Code, r.Stdout, r.Stderr)
+					}
+					rp := drainReadReport(t, rep)
+					if d := time.Duration(rp.TotalMs-rp.MainMs) * time.Millisecond; d > 1600*time.Millisecond {
+						t.Fatalf("run %d: the loop ended %v after the main child, want at most 1.6 s\nstderr:\n%s", i, d, r.Stderr)
+					}
+				}
+			})
+		})
 	}
 }

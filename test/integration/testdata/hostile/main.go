@@ -4,6 +4,7 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"os/signal"
@@ -42,6 +43,8 @@ func main() {
 		lastClose(os.Getenv("HOSTILE_STAMP"))
 	case "hold":
 		hold()
+	case "slowrelay":
+		slowRelay(time.Duration(envInt("HOSTILE_DELAY_US", 2000)) * time.Microsecond)
 	default:
 		fmt.Fprintln(os.Stderr, "hostile: unknown HOSTILE_MODE", mode)
 		os.Exit(2)
@@ -336,4 +339,23 @@ func lastClose(stamp string) {
 	}
 	unix.Close(1)
 	unix.Close(2)
+}
+
+// slowRelay copies its stdin to its stdout line by line, one line per
+// delay, and exits at end of file: a relay slower than its source, which
+// forks nothing.
+func slowRelay(delay time.Duration) {
+	in := bufio.NewReader(os.Stdin)
+	for {
+		line, err := in.ReadBytes('\n')
+		if len(line) > 0 {
+			if _, werr := os.Stdout.Write(line); werr != nil {
+				os.Exit(1)
+			}
+			time.Sleep(delay)
+		}
+		if err != nil {
+			return
+		}
+	}
 }
