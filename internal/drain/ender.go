@@ -21,6 +21,7 @@ type Ender struct {
 	KillAfter time.Duration
 
 	round     int
+	killNow   bool
 	firstTerm time.Time
 	tracks    map[procKey]*track
 	byPID     map[int]*track // the latest process seen with each pid
@@ -103,7 +104,15 @@ func (e *Ender) Round(now time.Time, hs []*Holder) {
 // kernel's state letter.
 func stopped(state string) bool { return state == "T" || state == "t" }
 
+// KillNow makes every later round SIGKILL every holder, relays included:
+// the caller was told twice to stop.
+func (e *Ender) KillNow() { e.killNow = true }
+
 func (e *Ender) act(now time.Time, t *track, h *Holder) {
+	if e.killNow {
+		e.send(t, h, unix.SIGKILL)
+		return
+	}
 	switch {
 	case t.source:
 	case h.Relay:

@@ -101,11 +101,28 @@ func (r *run) giveUpIfUnseen(now time.Time, unseen bool) {
 	}
 }
 
+// killNow answers a second stop signal after the main child exited, as a
+// second Ctrl-C does in docker compose: SIGKILL to every holder and every
+// descendant at once, and in every round after, with no more waiting.
+func (r *run) killNow() {
+	if !r.killing {
+		r.killing = true
+		r.l.Error("told again to stop: killing every process that is left")
+	}
+	r.ender.KillNow()
+	r.signalDescendants(unix.SIGKILL)
+}
+
 // endRest ends the descendants left once the output is complete (or, without
 // /proc, every descendant): SIGTERM, and SIGKILL after --kill-after.
 func (r *run) endRest(now time.Time) {
 	sig := unix.SIGTERM
 	switch {
+	case r.killing:
+		if !r.restStarted {
+			r.restStarted, r.restDeadline = true, now
+		}
+		sig = unix.SIGKILL
 	case !r.restStarted:
 		r.restStarted, r.restDeadline = true, now.Add(r.cfg.KillAfter)
 		r.l.Info("ending the processes that are left")

@@ -93,6 +93,7 @@ type run struct {
 	drainedAt time.Time
 	children  bool
 	hurry     bool // a stop signal came after the main child exited: no more grace
+	killing   bool // a second one came: SIGKILL to everything left
 
 	ender        drain.Ender
 	reported     bool
@@ -188,9 +189,11 @@ func (r *run) forward(sig syscall.Signal) {
 	if r.mainDone {
 		switch sig {
 		case unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT:
-			if !r.hurry {
-				r.l.Info(unix.SignalName(sig), " after the main child exited: ending what is left now")
+			if r.hurry {
+				r.killNow()
+				return
 			}
+			r.l.Info(unix.SignalName(sig), " after the main child exited: ending what is left now")
 			r.hurry = true
 		}
 		return

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -220,4 +221,44 @@ while True:
 			})
 		})
 	}
+}
+
+// TestLeakSecondStopSignalKills: after the main child exited, a first
+// SIGTERM (SIGINT, SIGHUP) to tinit skips the rest of the grace; a second
+// one SIGKILLs every holder and descendant at once, as a second Ctrl-C does
+// in docker compose. The leak ignores SIGTERM and forks a new holder every
+// 20 ms, and --kill-after is a minute: only the second signal can end it
+// within seconds.
+func TestLeakSecondStopSignalKills(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP} {
+		t.Run(unixSignalName(sig), func(t *testing.T) {
+			forCoreModes(t, func(t *testing.T, m coreMode) {
+				script := `(trap "" TERM INT HUP; while :; do sleep 0.02; done) & echo main; exit 3`
+				p := startCore(t, m, nil, "--grace", "300ms", "--kill-after", "60s", "--", "sh", "-c", script)
+				waitFor(t, 20*time.Second, "tinit to start ending the leak", func() bool {
+					return strings.Contains(p.err.String(), "still holding its output")
+				})
+				pid := p.tinitPID(t)
+				if err := syscall.Kill(pid, sig); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(200 * time.Millisecond) // two separate signals, not one coalesced
+				start := time.Now()
+				if err := syscall.Kill(pid, sig); err != nil {
+					t.Fatal(err)
+				}
+				r := p.wait(t, 30*time.Second)
+				if r.Code != 3 || r.Stdout != "main\n" {
+					t.Fatalf("exit %d, stdout %q\nstderr:\n%s", r.Code, r.Stdout, r.Stderr)
+				}
+				if d := time.Since(start); d > 3*time.Second {
+					t.Fatalf("tinit took %v after the second %v to end the leak", d, sig)
+				}
+			})
+		})
+	}
+}
+
+func unixSignalName(s syscall.Signal) string {
+	return map[syscall.Signal]string{syscall.SIGTERM: "TERM", syscall.SIGINT: "INT", syscall.SIGHUP: "HUP"}[s]
 }
