@@ -20,6 +20,9 @@ type Proc struct {
 	Starttime uint64           // clock ticks after boot: with PID, names the process uniquely
 	Writes    map[uint64][]int // pipe inode -> fds open for writing
 	Reads     map[uint64][]int // pipe inode -> fds open for reading
+	// taskDir is /proc/PID/task/TID of a live thread when the main thread
+	// has exited (pthread_exit): the process's own fd/ is then empty.
+	taskDir string
 }
 
 // Snapshot is one scan of /proc.
@@ -43,8 +46,8 @@ func Scan(withFds bool) (*Snapshot, error) {
 	var r procReader
 	snap, err := r.procs()
 	if err == nil && withFds {
-		for pid, p := range snap.Procs {
-			p.Writes, p.Reads = r.pipeFdsByDirection(pid)
+		for _, p := range snap.Procs {
+			p.Writes, p.Reads = r.pipeFdsByDirection(p)
 		}
 	}
 	return snap, err
@@ -71,7 +74,7 @@ func ScanOwn() (*Snapshot, error) {
 	}
 	for _, p := range own {
 		if p != nil {
-			p.Writes, p.Reads = r.pipeFdsByDirection(p.PID)
+			p.Writes, p.Reads = r.pipeFdsByDirection(p)
 		}
 	}
 	return snap, nil
@@ -137,6 +140,13 @@ func (r *procReader) proc(pid int, withCmdline bool) (*Proc, bool) {
 	p.Pgid = int(decimal(f[2]))
 	p.Sid = int(decimal(f[3]))
 	p.Starttime = decimal(f[19])
+	if p.State == "Z" {
+		// A zombie main thread with live threads is a live process: it
+		// holds its fds and runs, seen through one of its threads.
+		if tdir, state, ok := r.liveThread(dir, pid); ok {
+			p.taskDir, p.State, dir = tdir, state, tdir
+		}
+	}
 	if !withCmdline {
 		return p, true
 	}
@@ -144,6 +154,34 @@ func (r *procReader) proc(pid int, withCmdline bool) (*Proc, bool) {
 		p.Cmdline = strings.Split(strings.TrimSuffix(string(c), "\x00"), "\x00")
 	}
 	return p, true
+}
+
+// liveThread finds a thread of pid other than its main one that has not
+// exited, and its state letter.
+func (r *procReader) liveThread(dir string, pid int) (taskDir, state string, ok bool) {
+	d, err := os.Open(dir + "/task")
+	if err != nil {
+		return "", "", false
+	}
+	tids, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return "", "", false
+	}
+	for _, tid := range tids {
+		if tid == strconv.Itoa(pid) {
+			continue
+		}
+		b, err := r.file(dir + "/task/" + tid + "/stat")
+		end := bytes.LastIndexByte(b, ')')
+		if err != nil || end < 0 || len(b) < end+3 {
+			continue
+		}
+		if st := string(b[end+2 : end+3]); st != "Z" && st != "X" {
+			return dir + "/task/" + tid, st, true
+		}
+	}
+	return "", "", false
 }
 
 // decimal parses the unsigned decimal numbers of stat; anything else
@@ -169,13 +207,13 @@ type pipeFd struct {
 // pipeFdsOf lists the pipe fds of a process; see procReader.pipeFds.
 func pipeFdsOf(pid int) ([]pipeFd, error) {
 	var r procReader
-	return r.pipeFds(pid)
+	return r.pipeFds(procRoot + "/" + strconv.Itoa(pid))
 }
 
 // pipeFds lists the pipe fds of a process, named FIFOs included. Both ends
-// of a pipe are the same inode; fdinfo's flags tell them apart.
-func (r *procReader) pipeFds(pid int) ([]pipeFd, error) {
-	dir := procRoot + "/" + strconv.Itoa(pid)
+// of a pipe are the same inode; fdinfo's flags tell them apart. dir is
+// /proc/PID, or /proc/PID/task/TID.
+func (r *procReader) pipeFds(dir string) ([]pipeFd, error) {
 	d, err := os.Open(dir + "/fd")
 	if err != nil {
 		return nil, err
@@ -246,8 +284,12 @@ func fifoKey(dev, ino uint64) uint64 {
 }
 
 // pipeFdsByDirection sorts a process's pipe fds by direction.
-func (r *procReader) pipeFdsByDirection(pid int) (writes, reads map[uint64][]int) {
-	fds, _ := r.pipeFds(pid)
+func (r *procReader) pipeFdsByDirection(p *Proc) (writes, reads map[uint64][]int) {
+	dir := p.taskDir
+	if dir == "" {
+		dir = procRoot + "/" + strconv.Itoa(p.PID)
+	}
+	fds, _ := r.pipeFds(dir)
 	for _, p := range fds {
 		switch p.flags & unix.O_ACCMODE {
 		case unix.O_WRONLY:

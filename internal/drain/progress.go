@@ -11,7 +11,11 @@ import (
 func written(p *Proc) (n uint64, blocked bool, ok bool) {
 	var r procReader
 	dir := procRoot + "/" + strconv.Itoa(p.PID)
-	if b, err := r.file(dir + "/wchan"); err == nil && bytes.HasSuffix(b, []byte("pipe_write")) {
+	threadDir := dir
+	if p.taskDir != "" {
+		threadDir = p.taskDir // the main thread has exited: its wchan is 0
+	}
+	if b, err := r.file(threadDir + "/wchan"); err == nil && bytes.HasSuffix(b, []byte("pipe_write")) {
 		blocked = true
 	}
 	b, err := r.file(dir + "/io")

@@ -262,3 +262,56 @@ func TestLeakSecondStopSignalKills(t *testing.T) {
 func unixSignalName(s syscall.Signal) string {
 	return map[syscall.Signal]string{syscall.SIGTERM: "TERM", syscall.SIGINT: "INT", syscall.SIGHUP: "HUP"}[s]
 }
+
+// mainThreadExits is a C program whose main thread calls pthread_exit while
+// another thread sleeps holding the process's fds: /proc shows the process
+// as a zombie with an empty fd/, its fds are under task/TID/fd.
+const mainThreadExits = `#include <pthread.h>
+#include <stdio.h>
+#include <unistd.h>
+static void *hold(void *arg) { for (;;) pause(); return arg; }
+int main(void) {
+	pthread_t t;
+	if (pthread_create(&t, 0, hold, 0) != 0) return 1;
+	printf("holder ready\n");
+	fflush(stdout);
+	pthread_exit(0);
+}
+`
+
+// TestLeakMainThreadExited: such a holder is found through its threads,
+// shown on stderr and in the report, and ended.
+func TestLeakMainThreadExited(t *testing.T) {
+	gcc := requireTool(t, "gcc", "gcc")
+	dir := t.TempDir()
+	src, bin := filepath.Join(dir, "threadholder.c"), filepath.Join(dir, "threadholder")
+	if err := os.WriteFile(src, []byte(mainThreadExits), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := exec.Command(gcc, "-O", "-pthread", "-o", bin, src).CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, b)
+	}
+	forCoreModes(t, func(t *testing.T, m coreMode) {
+		rep := filepath.Join(t.TempDir(), "report.json")
+		r := leakRun(t, m, 60*time.Second, "--grace", "300ms", "--kill-after", "2s", "--report", rep,
+			"--", "sh", "-c", bin+" & echo main; exit 3")
+		if r.Code != 3 || r.Stdout != "main\nholder ready\n" {
+			t.Fatalf("exit %d, stdout %q\nstderr:\n%s", r.Code, r.Stdout, r.Stderr)
+		}
+		rp := drainReadReport(t, rep)
+		l := rp.leakedBy(bin)
+		if l == nil || l.Signal == nil || *l.Signal != "SIGTERM" || len(l.Holds) != 2 || l.State == "Z" {
+			t.Fatalf("the holder is not reported as a live process holding stdout and stderr and ended by SIGTERM: %+v\nstderr:\n%s", rp.Leaked, r.Stderr)
+		}
+		if !strings.Contains(r.Stderr, "threadholder  <- holds stdout (fd 1), holds stderr (fd 2)") {
+			t.Errorf("stderr does not show the holder:\n%s", r.Stderr)
+		}
+		if strings.Contains(r.Stderr, "no process that holds it can be found") {
+			t.Errorf("tinit did not find the holder:\n%s", r.Stderr)
+		}
+		// grace, one round, and the SIGTERM: far less than kill-after.
+		if d := time.Duration(rp.TotalMs-rp.MainMs) * time.Millisecond; d > 300*time.Millisecond+time.Second {
+			t.Errorf("the holder ended %v after the main child", d)
+		}
+	})
+}
