@@ -10,6 +10,7 @@ import "golang.org/x/sys/unix"
 type procReader struct {
 	buf   []byte
 	link  [64]byte
+	dents []byte            // getdents64 records of one fd directory
 	fifos map[string]uint64 // fd link path -> fifoKey, or 0 for no FIFO
 }
 
@@ -19,6 +20,21 @@ func (r *procReader) file(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return r.readAll(fd)
+}
+
+// fileAt is file for the NUL-terminated name in the directory dirfd,
+// with no allocation for the name.
+func (r *procReader) fileAt(dirfd int, name []byte) ([]byte, error) {
+	fd, err := openat(dirfd, name, unix.O_RDONLY|unix.O_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	return r.readAll(fd)
+}
+
+// readAll reads fd to its end and closes it.
+func (r *procReader) readAll(fd int) ([]byte, error) {
 	defer unix.Close(fd)
 	if r.buf == nil {
 		// A stat line or an fdinfo fits; a long cmdline grows the buffer

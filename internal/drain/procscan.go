@@ -23,6 +23,7 @@ type Proc struct {
 	// taskDir is /proc/PID/task/TID of a live thread when the main thread
 	// has exited (pthread_exit): the process's own fd/ is then empty.
 	taskDir string
+	threads int
 }
 
 // Snapshot is one scan of /proc.
@@ -140,6 +141,7 @@ func (r *procReader) proc(pid int, withCmdline bool) (*Proc, bool) {
 	p.Pgid = int(decimal(f[2]))
 	p.Sid = int(decimal(f[3]))
 	p.Starttime = decimal(f[19])
+	p.threads = int(decimal(f[17]))
 	if p.State == "Z" {
 		// A zombie main thread with live threads is a live process: it
 		// holds its fds and runs, seen through one of its threads.
@@ -210,45 +212,16 @@ func pipeFdsOf(pid int) ([]pipeFd, error) {
 	return r.pipeFds(procRoot + "/" + strconv.Itoa(pid))
 }
 
-// pipeFds lists the pipe fds of a process, named FIFOs included. Both ends
-// of a pipe are the same inode; fdinfo's flags tell them apart. dir is
-// /proc/PID, or /proc/PID/task/TID.
-func (r *procReader) pipeFds(dir string) ([]pipeFd, error) {
-	d, err := os.Open(dir + "/fd")
-	if err != nil {
-		return nil, err
-	}
-	names, err := d.Readdirnames(-1)
-	d.Close()
-	if err != nil {
-		return nil, err
-	}
-	var out []pipeFd
-	for _, name := range names {
-		fd, err := strconv.Atoi(name)
-		if err != nil {
-			continue
-		}
-		ino := r.pipeInode(dir + "/fd/" + name)
-		if ino == 0 {
-			continue
-		}
-		if flags, ok := r.fdFlags(dir + "/fdinfo/" + name); ok {
-			out = append(out, pipeFd{fd, ino, flags})
-		}
-	}
-	return out, nil
-}
-
-// pipeInode names the pipe an fd link leads to, or is 0 for anything else.
-// An anonymous pipe's link is "pipe:[INODE]", shorter than the buffer (a
-// longer link is cut short, and is no pipe). A named FIFO's link is its
-// path, so a link to a path is stat'ed: a FIFO is keyed by its device and
-// inode, in a space of its own (fifoKey) that no pipefs inode reaches.
-// Each path is stat'ed once per scan: a process with thousands of fds on
-// one file (/dev/null) costs one stat, not thousands.
-func (r *procReader) pipeInode(fdPath string) uint64 {
-	n, err := unix.Readlink(fdPath, r.link[:])
+// pipeInode names the pipe the fd link name in the fd directory dirfd
+// leads to, or is 0 for anything else. An anonymous pipe's link is
+// "pipe:[INODE]", shorter than the buffer (a longer link is cut short, and
+// is no pipe). A named FIFO's link is its path, so a link to a path is
+// stat'ed: a FIFO is keyed by its device and inode, in a space of its own
+// (fifoKey) that no pipefs inode reaches. Each path is stat'ed once per
+// scan: a process with thousands of fds on one file (/dev/null) costs one
+// stat, not thousands.
+func (r *procReader) pipeInode(dirfd int, name []byte) uint64 {
+	n, err := readlinkat(dirfd, name, r.link[:])
 	link := r.link[:max(n, 0)]
 	switch {
 	case err != nil:
@@ -265,7 +238,7 @@ func (r *procReader) pipeInode(fdPath string) uint64 {
 	}
 	var st unix.Stat_t
 	key := uint64(0)
-	if unix.Stat(fdPath, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFIFO {
+	if unix.Fstatat(dirfd, string(name[:len(name)-1]), &st, 0) == nil && st.Mode&unix.S_IFMT == unix.S_IFIFO {
 		key = fifoKey(st.Dev, st.Ino)
 	}
 	if n < len(r.link) {
@@ -310,6 +283,20 @@ func (r *procReader) fdFlags(path string) (uint64, bool) {
 	if err != nil {
 		return 0, false
 	}
+	return flagsOf(b)
+}
+
+// fdFlagsAt is fdFlags for the file name (NUL-terminated) in the
+// directory infofd.
+func (r *procReader) fdFlagsAt(infofd int, name []byte) (uint64, bool) {
+	b, err := r.fileAt(infofd, name)
+	if err != nil {
+		return 0, false
+	}
+	return flagsOf(b)
+}
+
+func flagsOf(b []byte) (uint64, bool) {
 	for len(b) > 0 {
 		var line []byte
 		line, b, _ = bytes.Cut(b, []byte("\n"))

@@ -315,3 +315,29 @@ func TestLeakMainThreadExited(t *testing.T) {
 		}
 	})
 }
+
+// TestLeakManyFds: 50 leaked holders with 15,000 fds each (on /dev/null)
+// still end within grace + kill-after + 1 s: a round's cost must not grow
+// with fds that are not pipes.
+func TestLeakManyFds(t *testing.T) {
+	bin := hostile(t)
+	forCoreModes(t, func(t *testing.T, m coreMode) {
+		mark := newMark(t)
+		rep := filepath.Join(t.TempDir(), "report.json")
+		r := runCmd(t, 120*time.Second, withEnv(m.argv(t, "--grace", "300ms", "--kill-after", "300ms", "--report", rep,
+			"--", bin), "HOSTILE_MODE=manyfds", "HOSTILE_N=50", "HOSTILE_FDS=15000", "HOSTILE_MARK="+mark))
+		if r.Code != 0 || r.Stdout != "started 50\n" {
+			t.Fatalf("exit %d, stdout %q\nstderr:\n%s", r.Code, r.Stdout, r.Stderr)
+		}
+		rp := readReport(t, rep)
+		if len(rp.Leaked) != 50 {
+			t.Errorf("%d leaked in the report, want 50", len(rp.Leaked))
+		}
+		if d := rp.afterMain(); d > 1600*time.Millisecond {
+			t.Fatalf("the leaks ended %v after the main child, want at most 1.6 s", d)
+		}
+		if left := marked(mark); len(left) > 0 {
+			t.Fatalf("%d holders survived tinit", len(left))
+		}
+	})
+}

@@ -43,6 +43,8 @@ func main() {
 		lastClose(os.Getenv("HOSTILE_STAMP"))
 	case "hold":
 		hold()
+	case "manyfds":
+		manyFds(envInt("HOSTILE_N", 50), envInt("HOSTILE_FDS", 15000))
 	case "slowrelay":
 		slowRelay(time.Duration(envInt("HOSTILE_DELAY_US", 2000)) * time.Microsecond)
 	default:
@@ -358,4 +360,37 @@ func slowRelay(delay time.Duration) {
 			return
 		}
 	}
+}
+
+// manyFds leaks n holders with about fds open fds each, all on /dev/null,
+// then exits: a leak whose fd tables are large, and hold no other pipe.
+func manyFds(n, fds int) {
+	lim := unix.Rlimit{Cur: uint64(fds + 100), Max: uint64(fds + 100)}
+	var old unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &old); err == nil && old.Max > lim.Max {
+		lim.Max = old.Max
+	}
+	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		fmt.Fprintln(os.Stderr, "raising RLIMIT_NOFILE:", err)
+		os.Exit(1)
+	}
+	null, err := unix.Open("/dev/null", unix.O_RDONLY, 0)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	// Without O_CLOEXEC, every one of them is inherited by the holders.
+	for i := 0; i < fds; i++ {
+		if _, err := unix.Dup(null); err != nil {
+			fmt.Fprintln(os.Stderr, "dup", i, err)
+			os.Exit(1)
+		}
+	}
+	for i := 0; i < n; i++ {
+		if err := marked(); err != nil {
+			fmt.Fprintln(os.Stderr, "fork", i, err)
+			os.Exit(1)
+		}
+	}
+	fmt.Println("started", n)
 }
