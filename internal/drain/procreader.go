@@ -12,6 +12,7 @@ type procReader struct {
 	link  [64]byte
 	dents []byte            // getdents64 records of one fd directory
 	fifos map[string]uint64 // fd link path -> fifoKey, or 0 for no FIFO
+	cache *fdCache          // the fds earlier scans found, or nil
 }
 
 // file returns path's contents, valid until the next call.

@@ -24,7 +24,11 @@ type Proc struct {
 	// has exited (pthread_exit): the process's own fd/ is then empty.
 	taskDir string
 	threads int
+	exiting bool // in the kernel's exit path: it will open no more fds
 }
+
+// pfExiting is PF_EXITING among the flags of /proc/PID/stat.
+const pfExiting = 0x4
 
 // Snapshot is one scan of /proc.
 type Snapshot struct {
@@ -73,11 +77,14 @@ func ScanOwn() (*Snapshot, error) {
 			own = append(own, p)
 		}
 	}
+	r.cache = &ownFds
+	ownFds.nextScan()
 	for _, p := range own {
 		if p != nil {
 			p.Writes, p.Reads = r.pipeFdsByDirection(p)
 		}
 	}
+	ownFds.prune()
 	return snap, nil
 }
 
@@ -142,6 +149,7 @@ func (r *procReader) proc(pid int, withCmdline bool) (*Proc, bool) {
 	p.Sid = int(decimal(f[3]))
 	p.Starttime = decimal(f[19])
 	p.threads = int(decimal(f[17]))
+	p.exiting = decimal(f[6])&pfExiting != 0
 	if p.State == "Z" {
 		// A zombie main thread with live threads is a live process: it
 		// holds its fds and runs, seen through one of its threads.
@@ -262,7 +270,12 @@ func (r *procReader) pipeFdsByDirection(p *Proc) (writes, reads map[uint64][]int
 	if dir == "" {
 		dir = procRoot + "/" + strconv.Itoa(p.PID)
 	}
-	fds, _ := r.pipeFds(dir)
+	var fds []pipeFd
+	if r.cache != nil {
+		fds = r.cache.pipeFdsOfProc(r, p, dir)
+	} else {
+		fds, _ = r.pipeFds(dir)
+	}
 	for _, p := range fds {
 		switch p.flags & unix.O_ACCMODE {
 		case unix.O_WRONLY:

@@ -386,6 +386,9 @@ func manyFds(n, fds int) {
 			os.Exit(1)
 		}
 	}
+	if os.Getenv("HOSTILE_IGNORE_TERM") == "1" {
+		signal.Ignore(syscall.SIGTERM) // inherited by the holders
+	}
 	for i := 0; i < n; i++ {
 		if err := marked(); err != nil {
 			fmt.Fprintln(os.Stderr, "fork", i, err)
