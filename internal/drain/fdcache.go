@@ -16,6 +16,7 @@ import (
 type fdCache struct {
 	gen     int
 	entries map[procKey]*fdEntry
+	ref     *fdRef
 }
 
 type fdEntry struct {
@@ -57,14 +58,62 @@ func (c *fdCache) pipeFdsOfProc(r *procReader, p *Proc, dir string) []pipeFd {
 		e.gen = c.gen
 		return e.fds
 	}
+	if fds, ok := c.likeSibling(p, count); ok {
+		if ranOK {
+			c.entries[k] = &fdEntry{count: count, ran: ran, fds: fds, gen: c.gen}
+		}
+		return fds
+	}
 	fds, err := r.pipeFds(dir)
 	if err != nil || !ranOK || count <= 0 {
 		delete(c.entries, k)
 		return fds
 	}
 	c.entries[k] = &fdEntry{count: count, ran: ran, fds: fds, gen: c.gen}
+	if count >= siblingMin && int64(len(r.allFds)) == count {
+		c.ref = &fdRef{key: k, gen: c.gen, all: append([]int32(nil), r.allFds...), fds: fds}
+	}
 	return fds
 }
+
+// siblingMin is the fd count from which comparing a table with the last one
+// read whole pays: below it, reading the links costs little anyway.
+const siblingMin = 256
+
+// fdRef is the last large fd table read whole in this scan: every fd
+// number it had, and its pipe fds.
+type fdRef struct {
+	key procKey
+	gen int
+	all []int32
+	fds []pipeFd
+}
+
+// likeSibling tells p's pipe fds without reading its links when p's fd
+// table is the same as the last large one read whole in this scan: as many
+// fds, and each of that one's fd numbers the very same open file in p
+// (kcmp KCMP_FILE, one cheap call per fd, no /proc entry made). Processes
+// forked from one parent with a big fd table, as 50 leaked workers are,
+// then cost one readlink pass in all rather than one each. The entries a
+// readlink makes in /proc are costly a second time, too: the kernel tears
+// them down when the process is reaped, in tinit's wait4.
+func (c *fdCache) likeSibling(p *Proc, count int64) ([]pipeFd, bool) {
+	ref := c.ref
+	if ref == nil || ref.gen != c.gen || int64(len(ref.all)) != count || ref.key.pid == p.PID {
+		return nil, false
+	}
+	for _, fd := range ref.all {
+		same, _, errno := unix.Syscall6(unix.SYS_KCMP, uintptr(p.PID), uintptr(ref.key.pid), kcmpFile,
+			uintptr(fd), uintptr(fd), 0)
+		if errno != 0 || same != 0 {
+			return nil, false
+		}
+	}
+	return ref.fds, true
+}
+
+// kcmpFile is KCMP_FILE: are two fds the same open file description.
+const kcmpFile = 0
 
 // nextScan starts a scan; prune then drops the processes it did not see.
 func (c *fdCache) nextScan() { c.gen++ }

@@ -28,6 +28,7 @@ func (r *procReader) pipeFds(dir string) ([]pipeFd, error) {
 			unix.Close(infofd)
 		}
 	}()
+	r.allFds = r.allFds[:0]
 	if r.dents == nil {
 		r.dents = make([]byte, 32<<10)
 	}
@@ -59,6 +60,7 @@ func (r *procReader) pipeFds(dir string) ([]pipeFd, error) {
 			if l == 0 || l >= len(name) || (fd == 0 && ent[0] != '0') {
 				continue // "." and ".."
 			}
+			r.allFds = append(r.allFds, int32(fd))
 			copy(name[:], ent[:l])
 			name[l] = 0
 			ino := r.pipeInode(dirfd, name[:l+1])

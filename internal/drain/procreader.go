@@ -8,11 +8,12 @@ import "golang.org/x/sys/unix"
 // of each process: os.ReadFile would add an fstat, fcntl calls, a refused
 // epoll_ctl and a fresh buffer to every one of those files.
 type procReader struct {
-	buf   []byte
-	link  [64]byte
-	dents []byte            // getdents64 records of one fd directory
-	fifos map[string]uint64 // fd link path -> fifoKey, or 0 for no FIFO
-	cache *fdCache          // the fds earlier scans found, or nil
+	buf    []byte
+	link   [64]byte
+	dents  []byte            // getdents64 records of one fd directory
+	fifos  map[string]uint64 // fd link path -> fifoKey, or 0 for no FIFO
+	cache  *fdCache          // the fds earlier scans found, or nil
+	allFds []int32           // every fd number pipeFds saw last
 }
 
 // file returns path's contents, valid until the next call.
