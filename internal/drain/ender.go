@@ -14,9 +14,10 @@ import (
 //
 // A relay whose feeders are gone is left to finish while it delivers, however
 // long that takes, and becomes a source only once it has written nothing for
-// KillAfter. A relay that forks a new source after the ending began is a
-// source at once: a loop around `x=$(sleep 1)` or subprocess.run(stdout=PIPE)
-// reads from what it forks, and would otherwise fork forever.
+// KillAfter. A relay that forks a new source feeding it after the ending
+// began is a source at once: a loop around `x=$(sleep 1)` or
+// subprocess.run(stdout=PIPE) reads from what it forks, and would otherwise
+// fork forever.
 type Ender struct {
 	KillAfter time.Duration
 
@@ -80,24 +81,58 @@ func (e *Ender) Round(now time.Time, hs []*Holder) {
 		e.tracks, e.byPID = map[procKey]*track{}, map[int]*track{}
 	}
 	e.round++
+	byPID := make(map[int]*Holder, len(hs))
 	for _, h := range hs {
 		e.track(h)
+		byPID[h.PID] = h
 	}
-	// A source first seen now whose parent was a relay in an earlier round
-	// was forked by that relay while tinit was ending things.
+	// A source first seen now that feeds its parent, a relay seen in an
+	// earlier round, was forked by that relay while tinit was ending things,
+	// to read from it. A relay that forks what writes elsewhere (xargs
+	// running echo) stays a relay.
 	for _, h := range hs {
-		if t := e.tracks[keyOf(h.Proc)]; t.round == e.round && t.round > 1 && !h.Relay {
+		if t := e.tracks[keyOf(h.Proc)]; t.round == e.round && t.round > 1 && !h.Relay && feeds(h, byPID[h.PPID]) {
 			if p := e.byPID[h.PPID]; p != nil && p.wasRelay && p.round < e.round {
 				p.source = true
 			}
 		}
 	}
 	for _, h := range hs {
+		if e.helpsRelay(h, byPID[h.PPID]) {
+			continue
+		}
 		e.act(now, e.tracks[keyOf(h.Proc)], h)
 		if stopped(h.State) {
 			_ = Signal(h.Proc, unix.SIGCONT)
 		}
 	}
+}
+
+// helpsRelay tells a source that a relay runs to pass its input on, as
+// xargs runs echo, from a leak: it writes to the output, not back to its
+// parent, and its parent is a relay still left to finish. Ending it would
+// end the relay's work (xargs gives up when a child is killed); it is ended
+// once its parent is no relay, or has gone and left it to tinit.
+func (e *Ender) helpsRelay(h, parent *Holder) bool {
+	if parent == nil || h.Relay || e.killNow || feeds(h, parent) {
+		return false
+	}
+	pt := e.tracks[keyOf(parent.Proc)]
+	return pt != nil && (parent.Relay || pt.wasRelay) && !pt.source
+}
+
+// feeds tells that h writes into a pipe its parent reads, through an fd it
+// keeps across exec (see Proc.keptWrites).
+func feeds(h, parent *Holder) bool {
+	if parent == nil {
+		return false
+	}
+	for ino := range h.keptWrites {
+		if parent.Reads[ino] != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // stopped tells a job-control stop (T) or a tracing stop (t) from the

@@ -25,6 +25,11 @@ type Proc struct {
 	taskDir string
 	threads int
 	exiting bool // in the kernel's exit path: it will open no more fds
+	// keptWrites are the pipes it writes through an fd without O_CLOEXEC,
+	// one it keeps across exec: a child between fork and exec also holds
+	// its parent's close-on-exec pipes (the one that reports a failed
+	// exec), which it will not write to for long.
+	keptWrites map[uint64]bool
 }
 
 // pfExiting is PF_EXITING among the flags of /proc/PID/stat.
@@ -276,7 +281,15 @@ func (r *procReader) pipeFdsByDirection(p *Proc) (writes, reads map[uint64][]int
 	} else {
 		fds, _ = r.pipeFds(dir)
 	}
+	proc := p
+	proc.keptWrites = nil
 	for _, p := range fds {
+		if p.flags&unix.O_ACCMODE != unix.O_RDONLY && p.flags&unix.O_CLOEXEC == 0 {
+			if proc.keptWrites == nil {
+				proc.keptWrites = map[uint64]bool{}
+			}
+			proc.keptWrites[p.inode] = true
+		}
 		switch p.flags & unix.O_ACCMODE {
 		case unix.O_WRONLY:
 			writes = addFd(writes, p.inode, p.fd)

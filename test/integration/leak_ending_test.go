@@ -355,3 +355,17 @@ func TestLeakManyFds(t *testing.T) {
 		}
 	})
 }
+
+// TestLeakForkingRelayKept: a relay that forks processes writing straight
+// to the output, not back to it (xargs running echo per line), stays a
+// relay: all its lines arrive after its source is ended.
+func TestLeakForkingRelayKept(t *testing.T) {
+	forCoreModes(t, func(t *testing.T, m coreMode) {
+		r := leakRun(t, m, 60*time.Second, "--grace", "200ms", "--kill-after", "10s", "--",
+			"sh", "-c", `(seq 600; exec sleep 1000) | xargs -n1 echo & exit 6`)
+		if r.Code != 6 {
+			t.Fatalf("exit %d\nstderr:\n%s", r.Code, r.Stderr)
+		}
+		wantSeq(t, r.Stdout, 600)
+	})
+}
