@@ -369,3 +369,29 @@ func TestLeakForkingRelayKept(t *testing.T) {
 		wantSeq(t, r.Stdout, 600)
 	})
 }
+
+// TestLeakFifoInPs: tinit ps shows the writer into a named FIFO feeding the
+// relay that reads it.
+func TestLeakFifoInPs(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	script := `mkfifo ` + fifo + `; cat < ` + fifo + ` & exec > ` + fifo + `; (echo x; exec sleep 1000) & exit 0`
+	p := startCore(t, coreModes[1], nil, "--grace", "60s", "--", "sh", "-c", script)
+	pid := strconv.Itoa(p.tinitPID(t))
+	var out string
+	waitFor(t, 20*time.Second, "tinit ps to show sleep feeding cat", func() bool {
+		r := run(t, 20*time.Second, tinitBin, "ps", pid)
+		out = r.Stdout
+		for _, line := range strings.Split(out, "\n") {
+			if strings.Contains(line, "sleep 1000") && strings.Contains(line, "feeds ") {
+				return true
+			}
+		}
+		return false
+	})
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "] cat") && !strings.Contains(line, "relay") {
+			t.Fatalf("cat is not shown as a relay:\n%s", out)
+		}
+	}
+}
