@@ -57,8 +57,11 @@ func TestLeakNoProcGroupGoneOnce(t *testing.T) {
 		t.Skip("strace of a user namespace's unshare needs root here")
 	}
 	// The leak that left the group ends by itself, so that strace, which
-	// follows it, can exit.
-	script := `setsid bash -c 'exec -a "$0" sleep 4' ` + mark + ` & echo hi; exit 4`
+	// follows it, can exit. It says through a FIFO that it has left the
+	// group before the main child exits.
+	fifo := filepath.Join(filepath.Dir(trace), "left")
+	script := `mkfifo ` + fifo + `; setsid bash -c 'echo > "$1"; exec -a "$0" sleep 4' ` + mark + ` ` + fifo +
+		` & read x < ` + fifo + `; echo hi; exit 4`
 	r := run(t, 60*time.Second, append(prefix, "sh", "-c", `umount -l /proc && exec "$@"`, "sh", tinitBin,
 		"--grace", "200ms", "--kill-after", "500ms", "--", "sh", "-c", script)...)
 	if r.Code != 4 || r.Stdout != "hi\n" {
