@@ -237,7 +237,7 @@ func TestLeakSecondStopSignalKills(t *testing.T) {
 		t.Run(unixSignalName(sig), func(t *testing.T) {
 			forCoreModes(t, func(t *testing.T, m coreMode) {
 				script := `(trap "" TERM INT HUP; while :; do sleep 0.02; done) & echo main; exit 3`
-				p := startCore(t, m, nil, "--grace", "300ms", "--kill-after", "60s", "--", "sh", "-c", script)
+				p := startCore(t, m, nil, "-v", "--grace", "300ms", "--kill-after", "60s", "--", "sh", "-c", script)
 				waitFor(t, 20*time.Second, "tinit to start ending the leak", func() bool {
 					return strings.Contains(p.err.String(), "still holding its output")
 				})
@@ -245,7 +245,10 @@ func TestLeakSecondStopSignalKills(t *testing.T) {
 				if err := syscall.Kill(pid, sig); err != nil {
 					t.Fatal(err)
 				}
-				time.Sleep(200 * time.Millisecond) // two separate signals, not one coalesced
+				// Two separate signals, not one the kernel coalesced.
+				waitFor(t, 20*time.Second, "tinit to take the first signal", func() bool {
+					return strings.Contains(p.err.String(), "after the main child exited: ending what is left now")
+				})
 				start := time.Now()
 				if err := syscall.Kill(pid, sig); err != nil {
 					t.Fatal(err)
