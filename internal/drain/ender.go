@@ -30,6 +30,15 @@ type Ender struct {
 	// progress reads how much a process has written so far; tests of the
 	// Ender replace it.
 	progress func(*Proc) (written uint64, blocked bool, ok bool)
+	// signal sends a signal; tests replace it.
+	signal func(*Proc, unix.Signal) error
+}
+
+func (e *Ender) sendSignal(p *Proc, sig unix.Signal) error {
+	if e.signal != nil {
+		return e.signal(p, sig)
+	}
+	return Signal(p, sig)
 }
 
 type procKey struct {
@@ -103,7 +112,7 @@ func (e *Ender) Round(now time.Time, hs []*Holder) {
 		}
 		e.act(now, e.tracks[keyOf(h.Proc)], h)
 		if stopped(h.State) {
-			_ = Signal(h.Proc, unix.SIGCONT)
+			_ = e.sendSignal(h.Proc, unix.SIGCONT)
 		}
 	}
 }
@@ -189,7 +198,7 @@ func (e *Ender) delivering(now time.Time, t *track, h *Holder) bool {
 }
 
 func (e *Ender) send(t *track, h *Holder, sig unix.Signal) {
-	if Signal(h.Proc, sig) == nil {
+	if e.sendSignal(h.Proc, sig) == nil {
 		t.leak.Signal = unix.SignalName(sig)
 	}
 }
