@@ -15,7 +15,7 @@ import (
 type enderBed struct {
 	e     Ender
 	sent  []string
-	raw   []string // sent, in the order sent
+	raw   []string       // sent, in the order sent
 	wrote map[int]uint64 // pid -> bytes written so far
 	now   time.Time
 }
