@@ -1,6 +1,7 @@
 package drain
 
 import (
+	"encoding/binary"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -46,7 +47,9 @@ func (r *procReader) pipeFds(dir string) ([]pipeFd, error) {
 			return out, nil
 		}
 		for b := r.dents[:n]; len(b) >= 19; {
-			reclen := int(b[16]) | int(b[17])<<8
+			// struct linux_dirent64: ino, off, then the record's length,
+			// in the machine's byte order (s390x is big-endian).
+			reclen := int(binary.NativeEndian.Uint16(b[16:18]))
 			if reclen < 19 || reclen > len(b) {
 				break
 			}
