@@ -54,7 +54,7 @@ var procRoot = "/proc"
 // are skipped or kept without fds: a scan never fails for one process.
 func Scan(withFds bool) (*Snapshot, error) {
 	var r procReader
-	snap, err := r.procs()
+	snap, err := r.procs(true)
 	if err == nil && withFds {
 		for _, p := range snap.Procs {
 			p.Writes, p.Reads = r.pipeFdsByDirection(p)
@@ -71,7 +71,10 @@ func Scan(withFds bool) (*Snapshot, error) {
 // would make each round of ending leaks take seconds.
 func ScanOwn() (*Snapshot, error) {
 	var r procReader
-	snap, err := r.procs()
+	// The command lines are only drawn for holders, which are all in own:
+	// on a host with thousands of processes, a subreaper reads them only
+	// for its own.
+	snap, err := r.procs(false)
 	if err != nil {
 		return nil, err
 	}
@@ -80,6 +83,11 @@ func ScanOwn() (*Snapshot, error) {
 		own = own[:0]
 		for _, p := range snap.Procs {
 			own = append(own, p)
+		}
+	}
+	for _, p := range own {
+		if p != nil {
+			r.cmdline(p)
 		}
 	}
 	r.cache = &ownFds
@@ -93,7 +101,7 @@ func ScanOwn() (*Snapshot, error) {
 	return snap, nil
 }
 
-func (r *procReader) procs() (*Snapshot, error) {
+func (r *procReader) procs(withCmdline bool) (*Snapshot, error) {
 	self := os.Getpid()
 	if link, err := os.Readlink(procRoot + "/self"); err != nil || link != strconv.Itoa(self) {
 		return nil, ErrNoProc
@@ -108,7 +116,7 @@ func (r *procReader) procs() (*Snapshot, error) {
 		if err != nil {
 			continue
 		}
-		if p, ok := r.proc(pid, true); ok {
+		if p, ok := r.proc(pid, withCmdline); ok {
 			snap.Procs[pid] = p
 		}
 	}
@@ -162,13 +170,21 @@ func (r *procReader) proc(pid int, withCmdline bool) (*Proc, bool) {
 			p.taskDir, p.State, dir = tdir, state, tdir
 		}
 	}
-	if !withCmdline {
-		return p, true
+	if withCmdline {
+		r.cmdline(p)
+	}
+	return p, true
+}
+
+// cmdline reads p's command line.
+func (r *procReader) cmdline(p *Proc) {
+	dir := p.taskDir
+	if dir == "" {
+		dir = procRoot + "/" + strconv.Itoa(p.PID)
 	}
 	if c, err := r.file(dir + "/cmdline"); err == nil && len(c) > 0 {
 		p.Cmdline = strings.Split(strings.TrimSuffix(string(c), "\x00"), "\x00")
 	}
-	return p, true
 }
 
 // liveThread finds a thread of pid other than its main one that has not
