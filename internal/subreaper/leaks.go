@@ -110,11 +110,14 @@ func (r *run) giveUpIfUnseen(now time.Time, unseen bool) {
 // killNow answers a second stop signal after the main child exited, as a
 // second Ctrl-C does in docker compose: SIGKILL to every holder and every
 // descendant at once, and in every round after, with no more waiting.
+// Later stop signals change nothing: a storm of them must not make the loop
+// scan /proc once per signal; the rounds go on killing what is left.
 func (r *run) killNow() {
-	if !r.killing {
-		r.killing = true
-		r.l.Error("told again to stop: killing every process that is left")
+	if r.killing {
+		return
 	}
+	r.killing = true
+	r.l.Error("told again to stop: killing every process that is left")
 	r.ender.KillNow()
 	r.signalDescendants(unix.SIGKILL)
 }
