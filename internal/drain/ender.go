@@ -10,15 +10,35 @@ import (
 // get SIGTERM (then SIGCONT, if stopped); once the first SIGTERM is
 // KillAfter old, every source still holding gets SIGKILL, newcomers forked
 // meanwhile included. Relays get only SIGCONT, if stopped: they end by
-// themselves at end of file, after passing on what they had read. A relay whose feeders are gone becomes a
-// source, but only after Grace, to let it drain first.
+// themselves at end of file, after passing on what they had read.
+//
+// A relay whose feeders are gone is left to finish while it delivers, however
+// long that takes, and becomes a source only once it has written nothing for
+// KillAfter. A relay that forks a new source feeding it after the ending
+// began is a source at once: a loop around `x=$(sleep 1)` or
+// subprocess.run(stdout=PIPE) reads from what it forks, and would otherwise
+// fork forever.
 type Ender struct {
-	KillAfter, Grace time.Duration
+	KillAfter time.Duration
 
+	round     int
+	killNow   bool
 	firstTerm time.Time
 	tracks    map[procKey]*track
-	seenPIDs  map[int]bool
+	byPID     map[int]*track // the latest process seen with each pid
 	ended     []*Leak
+	// progress reads how much a process has written so far; tests of the
+	// Ender replace it.
+	progress func(*Proc) (written uint64, blocked bool, ok bool)
+	// signal sends a signal; tests replace it.
+	signal func(*Proc, unix.Signal) error
+}
+
+func (e *Ender) sendSignal(p *Proc, sig unix.Signal) error {
+	if e.signal != nil {
+		return e.signal(p, sig)
+	}
+	return Signal(p, sig)
 }
 
 type procKey struct {
@@ -27,10 +47,13 @@ type procKey struct {
 }
 
 type track struct {
-	leak        *Leak
-	wasRelay    bool
-	sourceSince time.Time
-	termed      bool
+	leak      *Leak
+	round     int // the round it was first seen in
+	wasRelay  bool
+	source    bool // a former relay that stalled or forks sources
+	termed    bool
+	written   uint64    // a drained relay's write count at idleSince
+	idleSince time.Time // since when a relay without feeders has written nothing
 }
 
 // Leak is a holder tinit had to act on, for the report.
@@ -64,30 +87,86 @@ func (e *Ender) NewHolders(hs []*Holder) []*Holder {
 // sent SIGCONT: a shell, an editor or a test's own handler may act on it.
 func (e *Ender) Round(now time.Time, hs []*Holder) {
 	if e.tracks == nil {
-		e.tracks = map[procKey]*track{}
+		e.tracks, e.byPID = map[procKey]*track{}, map[int]*track{}
 	}
+	e.round++
+	byPID := make(map[int]*Holder, len(hs))
 	for _, h := range hs {
-		e.act(now, e.track(h), h)
-		if stopped(h.State) {
-			_ = Signal(h.Proc, unix.SIGCONT)
+		e.track(h)
+		byPID[h.PID] = h
+	}
+	// A source first seen now that feeds its parent, a relay seen in an
+	// earlier round, was forked by that relay while tinit was ending things,
+	// to read from it. A relay that forks what writes elsewhere (xargs
+	// running echo) stays a relay.
+	for _, h := range hs {
+		if t := e.tracks[keyOf(h.Proc)]; t.round == e.round && t.round > 1 && !h.Relay && feeds(h, byPID[h.PPID]) {
+			if p := e.byPID[h.PPID]; p != nil && p.wasRelay && p.round < e.round {
+				p.source = true
+			}
 		}
 	}
+	for _, h := range hs {
+		if e.helpsRelay(h, byPID[h.PPID]) {
+			continue
+		}
+		e.act(now, e.tracks[keyOf(h.Proc)], h)
+		if stopped(h.State) {
+			_ = e.sendSignal(h.Proc, unix.SIGCONT)
+		}
+	}
+}
+
+// helpsRelay tells a source that a relay runs to pass its input on, as
+// xargs runs echo, from a leak: it writes to the output, not back to its
+// parent, and its parent is a relay still left to finish. Ending it would
+// end the relay's work (xargs gives up when a child is killed); it is ended
+// once its parent is no relay, or has gone and left it to tinit.
+func (e *Ender) helpsRelay(h, parent *Holder) bool {
+	if parent == nil || h.Relay || e.killNow || feeds(h, parent) {
+		return false
+	}
+	pt := e.tracks[keyOf(parent.Proc)]
+	return pt != nil && (parent.Relay || pt.wasRelay) && !pt.source
+}
+
+// feeds tells that h writes into a pipe its parent reads, through an fd it
+// keeps across exec (see Proc.keptWrites).
+func feeds(h, parent *Holder) bool {
+	if parent == nil {
+		return false
+	}
+	for ino := range h.keptWrites {
+		if parent.Reads[ino] != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // stopped tells a job-control stop (T) or a tracing stop (t) from the
 // kernel's state letter.
 func stopped(state string) bool { return state == "T" || state == "t" }
 
+// KillNow makes every later round SIGKILL every holder, relays included:
+// the caller was told twice to stop.
+func (e *Ender) KillNow() { e.killNow = true }
+
 func (e *Ender) act(now time.Time, t *track, h *Holder) {
-	if h.Relay {
+	if e.killNow {
+		e.send(t, h, unix.SIGKILL)
+		return
+	}
+	switch {
+	case t.source:
+	case h.Relay:
 		t.wasRelay = true
+		t.idleSince = time.Time{}
 		return
-	}
-	if t.sourceSince.IsZero() {
-		t.sourceSince = now
-	}
-	if t.wasRelay && now.Sub(t.sourceSince) < e.Grace {
+	case t.wasRelay && e.delivering(now, t, h):
 		return
+	case t.wasRelay:
+		t.source = true
 	}
 	switch {
 	case !e.firstTerm.IsZero() && now.Sub(e.firstTerm) >= e.KillAfter:
@@ -101,8 +180,25 @@ func (e *Ender) act(now time.Time, t *track, h *Holder) {
 	}
 }
 
+// delivering tells whether a relay whose feeders are gone still passes its
+// output on: it wrote since the last round, or waits in a write to a full
+// pipe (tinit's own output may be slow to drain), or has been idle for less
+// than KillAfter. A relay whose writes cannot be read is idle.
+func (e *Ender) delivering(now time.Time, t *track, h *Holder) bool {
+	progress := e.progress
+	if progress == nil {
+		progress = written
+	}
+	n, blocked, ok := progress(h.Proc)
+	if t.idleSince.IsZero() || (ok && (n != t.written || blocked)) {
+		t.idleSince, t.written = now, n
+		return true
+	}
+	return now.Sub(t.idleSince) < e.KillAfter
+}
+
 func (e *Ender) send(t *track, h *Holder, sig unix.Signal) {
-	if Signal(h.Proc, sig) == nil {
+	if e.sendSignal(h.Proc, sig) == nil {
 		t.leak.Signal = unix.SignalName(sig)
 	}
 }
@@ -111,21 +207,18 @@ func (e *Ender) track(h *Holder) *track {
 	k := keyOf(h.Proc)
 	t := e.tracks[k]
 	if t == nil {
-		t = &track{leak: &Leak{PID: h.PID, PPID: h.PPID, State: h.State, Cmdline: h.Cmdline,
+		t = &track{round: e.round, leak: &Leak{PID: h.PID, PPID: h.PPID, State: h.State, Cmdline: h.Cmdline,
 			Holds: h.Holds, Feeds: h.Feeds, Relay: h.Relay}}
 		e.tracks[k] = t
+		e.byPID[h.PID] = t
 		e.ended = append(e.ended, t.leak)
-		if e.seenPIDs == nil {
-			e.seenPIDs = map[int]bool{}
-		}
-		e.seenPIDs[h.PID] = true
 	}
 	return t
 }
 
 // Seen tells whether pid was one of the holders already acted on: a fresh
 // holder whose parent was is a fork of a known leak.
-func (e *Ender) Seen(pid int) bool { return e.seenPIDs[pid] }
+func (e *Ender) Seen(pid int) bool { return e.byPID[pid] != nil }
 
 // Leaks are every holder seen, in the order first seen.
 func (e *Ender) Leaks() []*Leak { return e.ended }

@@ -8,8 +8,12 @@ import "golang.org/x/sys/unix"
 // of each process: os.ReadFile would add an fstat, fcntl calls, a refused
 // epoll_ctl and a fresh buffer to every one of those files.
 type procReader struct {
-	buf  []byte
-	link [64]byte
+	buf    []byte
+	link   [64]byte
+	dents  []byte            // getdents64 records of one fd directory
+	fifos  map[string]uint64 // fd link path -> fifoKey, or 0 for no FIFO
+	cache  *fdCache          // the fds earlier scans found, or nil
+	allFds []int32           // every fd number pipeFds saw last
 }
 
 // file returns path's contents, valid until the next call.
@@ -18,6 +22,21 @@ func (r *procReader) file(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return r.readAll(fd)
+}
+
+// fileAt is file for the NUL-terminated name in the directory dirfd,
+// with no allocation for the name.
+func (r *procReader) fileAt(dirfd int, name []byte) ([]byte, error) {
+	fd, err := openat(dirfd, name, unix.O_RDONLY|unix.O_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	return r.readAll(fd)
+}
+
+// readAll reads fd to its end and closes it.
+func (r *procReader) readAll(fd int) ([]byte, error) {
 	defer unix.Close(fd)
 	if r.buf == nil {
 		// A stat line or an fdinfo fits; a long cmdline grows the buffer

@@ -36,7 +36,7 @@ func TestProcReaderStat(t *testing.T) {
 	})
 	var r procReader
 	p, ok := r.proc(7, true)
-	want := &Proc{PID: 7, PPID: 1, Pgid: 7, Sid: 5, State: "S", Comm: "a) (b\n c", Cmdline: []string{"sleep", "my arg"}, Starttime: 123456}
+	want := &Proc{PID: 7, PPID: 1, Pgid: 7, Sid: 5, State: "S", Comm: "a) (b\n c", Cmdline: []string{"sleep", "my arg"}, Starttime: 123456, threads: 1}
 	if !ok || !reflect.DeepEqual(p, want) {
 		t.Fatalf("got %+v, %v\nwant %+v", p, ok, want)
 	}

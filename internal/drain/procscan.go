@@ -20,7 +20,20 @@ type Proc struct {
 	Starttime uint64           // clock ticks after boot: with PID, names the process uniquely
 	Writes    map[uint64][]int // pipe inode -> fds open for writing
 	Reads     map[uint64][]int // pipe inode -> fds open for reading
+	// taskDir is /proc/PID/task/TID of a live thread when the main thread
+	// has exited (pthread_exit): the process's own fd/ is then empty.
+	taskDir string
+	threads int
+	exiting bool // in the kernel's exit path: it will open no more fds
+	// keptWrites are the pipes it writes through an fd without O_CLOEXEC,
+	// one it keeps across exec: a child between fork and exec also holds
+	// its parent's close-on-exec pipes (the one that reports a failed
+	// exec), which it will not write to for long.
+	keptWrites map[uint64]bool
 }
+
+// pfExiting is PF_EXITING among the flags of /proc/PID/stat.
+const pfExiting = 0x4
 
 // Snapshot is one scan of /proc.
 type Snapshot struct {
@@ -41,10 +54,10 @@ var procRoot = "/proc"
 // are skipped or kept without fds: a scan never fails for one process.
 func Scan(withFds bool) (*Snapshot, error) {
 	var r procReader
-	snap, err := r.procs()
+	snap, err := r.procs(true)
 	if err == nil && withFds {
-		for pid, p := range snap.Procs {
-			p.Writes, p.Reads = r.pipeFdsByDirection(pid)
+		for _, p := range snap.Procs {
+			p.Writes, p.Reads = r.pipeFdsByDirection(p)
 		}
 	}
 	return snap, err
@@ -58,7 +71,10 @@ func Scan(withFds bool) (*Snapshot, error) {
 // would make each round of ending leaks take seconds.
 func ScanOwn() (*Snapshot, error) {
 	var r procReader
-	snap, err := r.procs()
+	// The command lines are only drawn for holders, which are all in own:
+	// on a host with thousands of processes, a subreaper reads them only
+	// for its own.
+	snap, err := r.procs(false)
 	if err != nil {
 		return nil, err
 	}
@@ -71,13 +87,21 @@ func ScanOwn() (*Snapshot, error) {
 	}
 	for _, p := range own {
 		if p != nil {
-			p.Writes, p.Reads = r.pipeFdsByDirection(p.PID)
+			r.cmdline(p)
 		}
 	}
+	r.cache = &ownFds
+	ownFds.nextScan()
+	for _, p := range own {
+		if p != nil {
+			p.Writes, p.Reads = r.pipeFdsByDirection(p)
+		}
+	}
+	ownFds.prune()
 	return snap, nil
 }
 
-func (r *procReader) procs() (*Snapshot, error) {
+func (r *procReader) procs(withCmdline bool) (*Snapshot, error) {
 	self := os.Getpid()
 	if link, err := os.Readlink(procRoot + "/self"); err != nil || link != strconv.Itoa(self) {
 		return nil, ErrNoProc
@@ -92,7 +116,7 @@ func (r *procReader) procs() (*Snapshot, error) {
 		if err != nil {
 			continue
 		}
-		if p, ok := r.proc(pid, true); ok {
+		if p, ok := r.proc(pid, withCmdline); ok {
 			snap.Procs[pid] = p
 		}
 	}
@@ -137,13 +161,58 @@ func (r *procReader) proc(pid int, withCmdline bool) (*Proc, bool) {
 	p.Pgid = int(decimal(f[2]))
 	p.Sid = int(decimal(f[3]))
 	p.Starttime = decimal(f[19])
-	if !withCmdline {
-		return p, true
+	p.threads = int(decimal(f[17]))
+	p.exiting = decimal(f[6])&pfExiting != 0
+	if p.State == "Z" {
+		// A zombie main thread with live threads is a live process: it
+		// holds its fds and runs, seen through one of its threads.
+		if tdir, state, ok := r.liveThread(dir, pid); ok {
+			p.taskDir, p.State, dir = tdir, state, tdir
+		}
+	}
+	if withCmdline {
+		r.cmdline(p)
+	}
+	return p, true
+}
+
+// cmdline reads p's command line.
+func (r *procReader) cmdline(p *Proc) {
+	dir := p.taskDir
+	if dir == "" {
+		dir = procRoot + "/" + strconv.Itoa(p.PID)
 	}
 	if c, err := r.file(dir + "/cmdline"); err == nil && len(c) > 0 {
 		p.Cmdline = strings.Split(strings.TrimSuffix(string(c), "\x00"), "\x00")
 	}
-	return p, true
+}
+
+// liveThread finds a thread of pid other than its main one that has not
+// exited, and its state letter.
+func (r *procReader) liveThread(dir string, pid int) (taskDir, state string, ok bool) {
+	d, err := os.Open(dir + "/task")
+	if err != nil {
+		return "", "", false
+	}
+	tids, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return "", "", false
+	}
+	for _, tid := range tids {
+		if tid == strconv.Itoa(pid) {
+			continue
+		}
+		b, err := r.file(dir + "/task/" + tid + "/stat")
+		end := bytes.LastIndexByte(b, ')')
+		if err != nil || end < 0 || len(b) < end+3 {
+			continue
+		}
+		if st := string(b[end+2 : end+3]); st != "Z" && st != "X" {
+			return dir + "/task/" + tid, st, true
+		}
+	}
+	return "", "", false
 }
 
 // decimal parses the unsigned decimal numbers of stat; anything else
@@ -169,50 +238,74 @@ type pipeFd struct {
 // pipeFdsOf lists the pipe fds of a process; see procReader.pipeFds.
 func pipeFdsOf(pid int) ([]pipeFd, error) {
 	var r procReader
-	return r.pipeFds(pid)
+	return r.pipeFds(procRoot + "/" + strconv.Itoa(pid))
 }
 
-// pipeFds lists the pipe fds of a process. Both ends of a pipe are the
-// same inode; fdinfo's flags tell them apart.
-func (r *procReader) pipeFds(pid int) ([]pipeFd, error) {
-	dir := procRoot + "/" + strconv.Itoa(pid)
-	d, err := os.Open(dir + "/fd")
-	if err != nil {
-		return nil, err
+// pipeInode names the pipe the fd link name in the fd directory dirfd
+// leads to, or is 0 for anything else. An anonymous pipe's link is
+// "pipe:[INODE]", shorter than the buffer (a longer link is cut short, and
+// is no pipe). A named FIFO's link is its path, so a link to a path is
+// stat'ed: a FIFO is keyed by its device and inode, in a space of its own
+// (fifoKey) that no pipefs inode reaches. Each path is stat'ed once per
+// scan: a process with thousands of fds on one file (/dev/null) costs one
+// stat, not thousands.
+func (r *procReader) pipeInode(dirfd int, name []byte) uint64 {
+	n, err := readlinkat(dirfd, name, r.link[:])
+	link := r.link[:max(n, 0)]
+	switch {
+	case err != nil:
+		return 0
+	case bytes.HasPrefix(link, []byte("pipe:[")) && bytes.HasSuffix(link, []byte("]")):
+		return decimal(link[len("pipe:[") : len(link)-1])
+	case len(link) == 0 || link[0] != '/':
+		return 0 // a socket, an anon_inode, a memfd
 	}
-	names, err := d.Readdirnames(-1)
-	d.Close()
-	if err != nil {
-		return nil, err
-	}
-	var out []pipeFd
-	for _, name := range names {
-		fd, err := strconv.Atoi(name)
-		if err != nil {
-			continue
-		}
-		// A pipe's link is "pipe:[INODE]", shorter than the buffer; a
-		// longer link is cut short, and is no pipe.
-		n, err := unix.Readlink(dir+"/fd/"+name, r.link[:])
-		link := r.link[:max(n, 0)]
-		if err != nil || !bytes.HasPrefix(link, []byte("pipe:[")) || !bytes.HasSuffix(link, []byte("]")) {
-			continue
-		}
-		ino := decimal(link[len("pipe:[") : len(link)-1])
-		if ino == 0 {
-			continue
-		}
-		if flags, ok := r.fdFlags(dir + "/fdinfo/" + name); ok {
-			out = append(out, pipeFd{fd, ino, flags})
+	if n < len(r.link) {
+		if key, ok := r.fifos[string(link)]; ok {
+			return key
 		}
 	}
-	return out, nil
+	var st unix.Stat_t
+	key := uint64(0)
+	if unix.Fstatat(dirfd, string(name[:len(name)-1]), &st, 0) == nil && st.Mode&unix.S_IFMT == unix.S_IFIFO {
+		key = fifoKey(st.Dev, st.Ino)
+	}
+	if n < len(r.link) {
+		if r.fifos == nil {
+			r.fifos = map[string]uint64{}
+		}
+		r.fifos[string(link)] = key
+	}
+	return key
+}
+
+// fifoKey folds a FIFO's device and inode into one key with the top bit
+// set; pipefs inode numbers are far below it.
+func fifoKey(dev, ino uint64) uint64 {
+	return 1<<63 | (dev<<40 ^ ino)
 }
 
 // pipeFdsByDirection sorts a process's pipe fds by direction.
-func (r *procReader) pipeFdsByDirection(pid int) (writes, reads map[uint64][]int) {
-	fds, _ := r.pipeFds(pid)
+func (r *procReader) pipeFdsByDirection(p *Proc) (writes, reads map[uint64][]int) {
+	dir := p.taskDir
+	if dir == "" {
+		dir = procRoot + "/" + strconv.Itoa(p.PID)
+	}
+	var fds []pipeFd
+	if r.cache != nil {
+		fds = r.cache.pipeFdsOfProc(r, p, dir)
+	} else {
+		fds, _ = r.pipeFds(dir)
+	}
+	proc := p
+	proc.keptWrites = nil
 	for _, p := range fds {
+		if p.flags&unix.O_ACCMODE != unix.O_RDONLY && p.flags&unix.O_CLOEXEC == 0 {
+			if proc.keptWrites == nil {
+				proc.keptWrites = map[uint64]bool{}
+			}
+			proc.keptWrites[p.inode] = true
+		}
 		switch p.flags & unix.O_ACCMODE {
 		case unix.O_WRONLY:
 			writes = addFd(writes, p.inode, p.fd)
@@ -232,6 +325,20 @@ func (r *procReader) fdFlags(path string) (uint64, bool) {
 	if err != nil {
 		return 0, false
 	}
+	return flagsOf(b)
+}
+
+// fdFlagsAt is fdFlags for the file name (NUL-terminated) in the
+// directory infofd.
+func (r *procReader) fdFlagsAt(infofd int, name []byte) (uint64, bool) {
+	b, err := r.fileAt(infofd, name)
+	if err != nil {
+		return 0, false
+	}
+	return flagsOf(b)
+}
+
+func flagsOf(b []byte) (uint64, bool) {
 	for len(b) > 0 {
 		var line []byte
 		line, b, _ = bytes.Cut(b, []byte("\n"))

@@ -20,6 +20,12 @@ func (r *run) endHolders(now time.Time) {
 		return
 	}
 	hs := snap.Holders(r.d.Inodes())
+	if !r.reported && len(hs) > 0 {
+		// The first look at every fd table is the one round whose cost
+		// grows with the fds open (a readlink each); later rounds read
+		// only what changed.
+		r.l.Info("the first look for holders took ", time.Since(now).Round(time.Millisecond).String())
+	}
 	if fresh := r.ender.NewHolders(hs); len(fresh) > 0 {
 		r.reportHolders(snap, fresh, now)
 	}
@@ -104,11 +110,31 @@ func (r *run) giveUpIfUnseen(now time.Time, unseen bool) {
 	}
 }
 
+// killNow answers a second stop signal after the main child exited, as a
+// second Ctrl-C does in docker compose: SIGKILL to every holder and every
+// descendant at once, and in every round after, with no more waiting.
+// Later stop signals change nothing: a storm of them must not make the loop
+// scan /proc once per signal; the rounds go on killing what is left.
+func (r *run) killNow() {
+	if r.killing {
+		return
+	}
+	r.killing = true
+	r.l.Error("told again to stop: killing every process that is left")
+	r.ender.KillNow()
+	r.signalDescendants(unix.SIGKILL)
+}
+
 // endRest ends the descendants left once the output is complete (or, without
 // /proc, every descendant): SIGTERM, and SIGKILL after --kill-after.
 func (r *run) endRest(now time.Time) {
 	sig := unix.SIGTERM
 	switch {
+	case r.killing:
+		if !r.restStarted {
+			r.restStarted, r.restDeadline = true, now
+		}
+		sig = unix.SIGKILL
 	case !r.restStarted:
 		r.restStarted, r.restDeadline = true, now.Add(r.cfg.KillAfter)
 		r.l.Info("ending the processes that are left")

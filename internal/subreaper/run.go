@@ -98,6 +98,7 @@ type run struct {
 	drainedAt time.Time
 	children  bool
 	hurry     bool // a stop signal came after the main child exited: no more grace
+	killing   bool // a second one came: SIGKILL to everything left
 
 	ender        drain.Ender
 	reported     bool
@@ -111,7 +112,7 @@ type run struct {
 }
 
 func (r *run) loop() int {
-	r.ender = drain.Ender{KillAfter: r.cfg.KillAfter, Grace: r.cfg.Grace}
+	r.ender = drain.Ender{KillAfter: r.cfg.KillAfter}
 	timer := time.NewTimer(time.Hour)
 	drainDone := r.d.Done()
 	r.children = r.reap()
@@ -199,9 +200,11 @@ func (r *run) forward(sig unix.Signal) {
 	if r.mainDone {
 		switch sig {
 		case unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT:
-			if !r.hurry {
-				r.l.Info(unix.SignalName(sig), " after the main child exited: ending what is left now")
+			if r.hurry {
+				r.killNow()
+				return
 			}
+			r.l.Info(unix.SignalName(sig), " after the main child exited: ending what is left now")
 			r.hurry = true
 		}
 		return

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"os"
@@ -47,6 +48,10 @@ func main() {
 		stamps(envInt("HOSTILE_N", 1000), envInt("HOSTILE_PAUSE_US", 1000), os.Getenv("HOSTILE_BOTH") == "1")
 	case "lines":
 		lines(envInt("HOSTILE_N", 1000), envInt("HOSTILE_LEN", 16), envInt("HOSTILE_PAUSE_US", 0))
+	case "manyfds":
+		manyFds(envInt("HOSTILE_N", 50), envInt("HOSTILE_FDS", 15000))
+	case "slowrelay":
+		slowRelay(time.Duration(envInt("HOSTILE_DELAY_US", 2000)) * time.Microsecond)
 	default:
 		fmt.Fprintln(os.Stderr, "hostile: unknown HOSTILE_MODE", mode)
 		os.Exit(2)
@@ -383,4 +388,59 @@ func stamps(n, pause int, both bool) {
 		}
 		time.Sleep(time.Duration(pause) * time.Microsecond)
 	}
+}
+
+// slowRelay copies its stdin to its stdout line by line, one line per
+// delay, and exits at end of file: a relay slower than its source, which
+// forks nothing.
+func slowRelay(delay time.Duration) {
+	in := bufio.NewReader(os.Stdin)
+	for {
+		line, err := in.ReadBytes('\n')
+		if len(line) > 0 {
+			if _, werr := os.Stdout.Write(line); werr != nil {
+				os.Exit(1)
+			}
+			time.Sleep(delay)
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// manyFds leaks n holders with about fds open fds each, all on /dev/null,
+// then exits: a leak whose fd tables are large, and hold no other pipe.
+func manyFds(n, fds int) {
+	lim := unix.Rlimit{Cur: uint64(fds + 100), Max: uint64(fds + 100)}
+	var old unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &old); err == nil && old.Max > lim.Max {
+		lim.Max = old.Max
+	}
+	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		fmt.Fprintln(os.Stderr, "raising RLIMIT_NOFILE:", err)
+		os.Exit(1)
+	}
+	null, err := unix.Open("/dev/null", unix.O_RDONLY, 0)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	// Without O_CLOEXEC, every one of them is inherited by the holders.
+	for i := 0; i < fds; i++ {
+		if _, err := unix.Dup(null); err != nil {
+			fmt.Fprintln(os.Stderr, "dup", i, err)
+			os.Exit(1)
+		}
+	}
+	if os.Getenv("HOSTILE_IGNORE_TERM") == "1" {
+		signal.Ignore(syscall.SIGTERM) // inherited by the holders
+	}
+	for i := 0; i < n; i++ {
+		if err := marked(); err != nil {
+			fmt.Fprintln(os.Stderr, "fork", i, err)
+			os.Exit(1)
+		}
+	}
+	fmt.Println("started", n)
 }
