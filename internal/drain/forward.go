@@ -180,14 +180,13 @@ func (s *Stream) copyOnce() (eof bool, err error) {
 }
 
 func (s *Stream) outFailed(err error) {
-	if err == unix.EPIPE {
-		dropPendingSigpipe()
-	}
+	dropOwnSignal(err)
 	s.outputBroken(err)
 }
 
 // copyFailed gives up the copy file (disk full, say) but never the stream.
 func (s *Stream) copyFailed(err error) {
+	dropOwnSignal(err)
 	s.log("writing the " + s.Name + " copy to " + s.copy.path + ": " + err.Error() + "; copy stopped")
 	s.copy.release()
 	s.copy = nil

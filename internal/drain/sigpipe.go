@@ -22,6 +22,11 @@ import (
 // kernel lets the write through and raises nothing (tty_check_change), so a
 // background tinit's own lines still reach the terminal, as they would from
 // a shell with TOSTOP ignored. The child keeps the default, and stops.
+//
+// A write past RLIMIT_FSIZE raises SIGXFSZ on the writing thread, like
+// SIGPIPE: forwarded, it would kill the child for a limit only tinit's
+// write hit. Blocked, the write fails with EFBIG, which tinit treats as a
+// broken output or a failed copy file, and the signal is taken back too.
 
 func sigset(sigs ...unix.Signal) *unix.Sigset_t {
 	var set unix.Sigset_t
@@ -33,23 +38,28 @@ func sigset(sigs ...unix.Signal) *unix.Sigset_t {
 	return &set
 }
 
-func sigpipeSet() *unix.Sigset_t { return sigset(unix.SIGPIPE) }
+// ownWriteSignals are what the kernel raises on a thread for its own failed
+// write.
+func ownWriteSignals() *unix.Sigset_t { return sigset(unix.SIGPIPE, unix.SIGXFSZ) }
 
 // writeSignals are blocked on every thread that writes tinit's output.
-func writeSignals() *unix.Sigset_t { return sigset(unix.SIGPIPE, unix.SIGTTOU) }
+func writeSignals() *unix.Sigset_t { return sigset(unix.SIGPIPE, unix.SIGTTOU, unix.SIGXFSZ) }
 
-// blockWriteSignals blocks SIGPIPE and SIGTTOU on the calling thread, which
+// blockWriteSignals blocks SIGPIPE, SIGTTOU and SIGXFSZ on the calling thread, which
 // the caller has locked. The forwarders lock for good, so their threads die
 // with them.
 func blockWriteSignals() {
 	_ = unix.PthreadSigmask(unix.SIG_BLOCK, writeSignals(), nil)
 }
 
-// dropPendingSigpipe takes back the SIGPIPE our own EPIPE left pending on
-// this thread.
-func dropPendingSigpipe() {
+// dropOwnSignal takes back the SIGPIPE or SIGXFSZ that a failed write of
+// this thread's left pending on it; err is that write's error.
+func dropOwnSignal(err error) {
+	if !errors.Is(err, unix.EPIPE) && !errors.Is(err, unix.EFBIG) {
+		return
+	}
 	ts := unix.Timespec{}
-	_, _, _ = unix.Syscall6(unix.SYS_RT_SIGTIMEDWAIT, uintptr(unsafe.Pointer(sigpipeSet())), 0,
+	_, _, _ = unix.Syscall6(unix.SYS_RT_SIGTIMEDWAIT, uintptr(unsafe.Pointer(ownWriteSignals())), 0,
 		uintptr(unsafe.Pointer(&ts)), kernelSigsetSize(), 0, 0)
 }
 
@@ -62,8 +72,8 @@ func kernelSigsetSize() uintptr {
 	return 8
 }
 
-// WriteQuiet writes all of b to fd without raising a SIGPIPE or SIGTTOU
-// that tinit would forward. tinit's log lines go through it.
+// WriteQuiet writes all of b to fd without raising a SIGPIPE, SIGTTOU or
+// SIGXFSZ that tinit would forward. tinit's log lines go through it.
 func WriteQuiet(fd int, b []byte) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -73,9 +83,7 @@ func WriteQuiet(fd int, b []byte) error {
 	}
 	defer unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
 	err := writeAll(fd, b)
-	if errors.Is(err, unix.EPIPE) {
-		dropPendingSigpipe()
-	}
+	dropOwnSignal(err)
 	return err
 }
 
