@@ -23,11 +23,11 @@ type copyFile struct {
 }
 
 func openCopyFile(path string) (*copyFile, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	fd, err := openNoHang(path, unix.O_WRONLY|unix.O_CREAT|unix.O_APPEND|unix.O_CLOEXEC|unix.O_NOCTTY)
 	if err != nil {
 		return nil, errors.New("copy file: " + err.Error())
 	}
-	c := &copyFile{f: f, path: path}
+	c := &copyFile{f: os.NewFile(uintptr(fd), path), path: path}
 	c.refs.Store(1)
 	return c, nil
 }

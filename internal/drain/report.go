@@ -212,34 +212,14 @@ func fdOf(path string) (int, bool) {
 	return 0, false
 }
 
-// fifoWait bounds how long a FIFO may go without a reader.
-const fifoWait = 2 * time.Second
-
-// writeInto opens path as it is and writes b to it. A FIFO is opened
-// without blocking, so one that nobody opens for reading is an error, not a
-// hang; the write itself waits for the reader.
+// writeInto opens path as it is and writes b to it; a FIFO that nobody
+// opens for reading is an error, not a hang (see openNoHang).
 func writeInto(path string, b []byte) error {
-	flags := unix.O_WRONLY | unix.O_CREAT | unix.O_TRUNC | unix.O_CLOEXEC | unix.O_NONBLOCK | unix.O_NOCTTY
-	deadline := time.Now().Add(fifoWait)
-	var fd int
-	var err error
-	for {
-		fd, err = unix.Open(path, flags, 0o644)
-		if err != unix.ENXIO || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if err == unix.ENXIO {
-		return errors.New(path + ": nobody reads this FIFO")
-	}
+	fd, err := openNoHang(path, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC|unix.O_NOCTTY)
 	if err != nil {
-		return &fs.PathError{Op: "open", Path: path, Err: err}
+		return err
 	}
 	defer unix.Close(fd)
-	if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0); err == nil {
-		_, _ = unix.FcntlInt(uintptr(fd), unix.F_SETFL, fl&^unix.O_NONBLOCK)
-	}
 	if err := WriteQuiet(fd, b); err != nil {
 		return &fs.PathError{Op: "write", Path: path, Err: err}
 	}

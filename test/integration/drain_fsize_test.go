@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -35,4 +36,37 @@ func TestDrainFileSizeLimitStaysTinits(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A copy file that is a FIFO nobody reads must not hang tinit before its
+// loop can take a signal: it is tinit's failure, 125 and one line, once
+// fifoWait has passed. A FIFO with a reader gets the copy.
+func TestDrainCopyFileFifo(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, 20*time.Second, tinitBin, "--stdout-file", fifo, "--", "echo", "hi")
+	want := "tinit: copy file: " + fifo + ": nobody reads this FIFO\n"
+	if r.Code != 125 || r.Stderr != want || r.Stdout != "" {
+		t.Errorf("no reader: code %d stdout %q stderr %q, want 125 and %q", r.Code, r.Stdout, r.Stderr, want)
+	}
+	got := make(chan string, 1)
+	go func() {
+		b, _ := os.ReadFile(fifo)
+		got <- string(b)
+	}()
+	r = run(t, 20*time.Second, tinitBin, "--stdout-file", fifo, "--", "echo", "hi")
+	if r.Code != 0 || r.Stdout != "hi\n" || r.Stderr != "" {
+		t.Errorf("with a reader: code %d stdout %q stderr %q", r.Code, r.Stdout, r.Stderr)
+	}
+	select {
+	case c := <-got:
+		if c != "hi\n" {
+			t.Errorf("the FIFO's reader got %q, want %q", c, "hi\n")
+		}
+	case <-time.After(10 * time.Second):
+		t.Errorf("the FIFO's reader got nothing")
+	}
 }
