@@ -353,11 +353,12 @@ type aptResult struct {
 // backend virt names (the words after autopkgtest's --).
 func (b *aptBed) run(t *testing.T, runner, name string, virt ...string) aptResult {
 	t.Helper()
-	return b.runEnv(t, nil, runner, name, virt...)
+	return b.runAs(t, false, nil, runner, name, virt...)
 }
 
-// runEnv is run with env added to the user's environment.
-func (b *aptBed) runEnv(t *testing.T, env []string, runner, name string, virt ...string) aptResult {
+// runAs is run as root when asRoot (rootful podman needs it), with env
+// added to a fresh environment.
+func (b *aptBed) runAs(t *testing.T, asRoot bool, env []string, runner, name string, virt ...string) aptResult {
 	t.Helper()
 	for _, f := range virt {
 		if strings.HasSuffix(f, ".tar") {
@@ -383,6 +384,10 @@ func (b *aptBed) runEnv(t *testing.T, env []string, runner, name string, virt ..
 	}
 	args := append(append([]string{"TMPDIR=" + tmp}, env...), runner, "--output-dir", outDir, b.mock, "--")
 	argv := b.user.asUser(append(args, virt...)...)
+	if asRoot {
+		argv = append([]string{"env", "-i", "HOME=/root", "USER=root", "LOGNAME=root",
+			"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}, append(args, virt...)...)
+	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = stdout, stderr
