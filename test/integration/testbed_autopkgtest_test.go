@@ -325,6 +325,8 @@ func newAptBed(t *testing.T) *aptBed {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// TINIT_KEEP_APT=1 keeps every run's output dir and streams, to read
+	// after a failure.
 	if os.Getenv("TINIT_KEEP_APT") == "" {
 		t.Cleanup(func() { os.RemoveAll(base) })
 	}
