@@ -4,13 +4,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 )
-
-// debianMirror is the archive the host's apt and mmdebstrap use.
-const debianMirror = "http://deb.debian.org/debian"
 
 // autopkgtestFromSuite unpacks the autopkgtest .deb of suite into the cache
 // (once, under a lock) and returns the unpacked tree, whose usr/ holds it.
@@ -39,6 +37,12 @@ func autopkgtestFromSuite(t testing.TB, suite, version string) string {
 		return out
 	}
 
+	// The Debian archive the host's own apt uses, whatever its mirror.
+	mirrors := run(t, time.Minute, "apt-get", "indextargets", "--format", "$(REPO_URI)", "Label: Debian", "Identifier: Packages")
+	mirror, _, _ := strings.Cut(mirrors.Stdout, "\n")
+	if mirrors.Code != 0 || mirror == "" {
+		t.Fatalf("the host's apt lists no Debian archive (apt-get update first?): %d\n%s", mirrors.Code, mirrors.Stderr)
+	}
 	apt := filepath.Join(cache, "apt-"+suite)
 	for _, d := range []string{"etc/sources.list.d", "etc/preferences.d", "lists/partial", "archives/partial", "deb"} {
 		if err := os.MkdirAll(filepath.Join(apt, d), 0o755); err != nil {
@@ -47,7 +51,7 @@ func autopkgtestFromSuite(t testing.TB, suite, version string) string {
 	}
 	files := map[string]string{
 		"etc/sources.list": "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] " +
-			debianMirror + " " + suite + " main\n",
+			mirror + " " + suite + " main\n",
 		"etc/preferences.d/" + suite: "Package: *\nPin: release n=" + suite + "\nPin-Priority: 1\n",
 	}
 	for name, body := range files {
