@@ -268,7 +268,7 @@ func (r *procReader) pipeInode(dirfd int, name []byte) uint64 {
 	var st unix.Stat_t
 	key := uint64(0)
 	if unix.Fstatat(dirfd, string(name[:len(name)-1]), &st, 0) == nil && st.Mode&unix.S_IFMT == unix.S_IFIFO {
-		key = fifoKey(st.Dev, st.Ino)
+		key = fifoKey(uint64(st.Dev), st.Ino) // Dev is uint32 on mips64
 	}
 	if n < len(r.link) {
 		if r.fifos == nil {
