@@ -12,7 +12,7 @@ const spliceChunk = pipeSize
 
 // copyBufSize is the buffer of the read/write path, used where splice cannot
 // go (a terminal, a file) and for copy files.
-const copyBufSize = 64 << 10
+const copyBufSize = 1 << 20
 
 // errNoSplice says an end refused splice or tee; the stream falls back to
 // read and write for good.

@@ -107,3 +107,56 @@ func TestDrainCopyFileIsAlsoStdout(t *testing.T) {
 		}
 	})
 }
+
+// A child whose writes are many lines at a time (cat of a file) must not
+// tear lines in a copy file that another tinit appends to at once: each
+// append of tinit's ends at a newline, whatever the child's writes were.
+func TestDrainCopyFileAppendsWholeLines(t *testing.T) {
+	const n = 100000
+	dir := t.TempDir()
+	var srcs [2]string
+	for k := range srcs {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "%c %06d %s\n", 'A'+k, i, strings.Repeat("z", 60))
+		}
+		srcs[k] = filepath.Join(dir, fmt.Sprintf("src%d", k))
+		if err := os.WriteFile(srcs[k], []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	forCoreModes(t, func(t *testing.T, m coreMode) {
+		for run := range 3 {
+			path := filepath.Join(t.TempDir(), "log")
+			var wg sync.WaitGroup
+			errs := make([]error, 2)
+			for k := range srcs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					r, err := runQuiet(time.Minute, m.argv(t, "--stdout-file", path, "--", "cat", srcs[k]))
+					if err == nil && (r.Code != 0 || r.Stderr != "") {
+						err = fmt.Errorf("tinit exited %d: %s", r.Code, r.Stderr)
+					}
+					errs[k] = err
+				}()
+			}
+			wg.Wait()
+			for _, err := range errs {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			got := drainCountLines(drainReadFile(t, path))
+			bad := 0
+			for l, c := range got {
+				if c != 1 || len(l) != 69 {
+					bad++
+				}
+			}
+			if len(got) != 2*n || bad > 0 {
+				t.Fatalf("%s run %d: %d distinct lines, want %d; %d torn or repeated", m.name, run, len(got), 2*n, bad)
+			}
+		}
+	})
+}
