@@ -29,7 +29,11 @@ func (s *Stream) forward() {
 	blockWriteSignals()
 	defer s.close()
 
-	if s.lines != nil {
+	// A copy file is appended to, and others may append to it at the same
+	// time (another tinit, the test itself): each append must end at a
+	// newline, or their lines tear each other's. So a stream with a copy
+	// goes by whole lines too, as one sharing its destination does.
+	if s.lines != nil || s.copy != nil {
 		s.forwardLines()
 		return
 	}
@@ -98,25 +102,13 @@ func (s *Stream) buffer() []byte {
 }
 
 // spliceOnce moves one chunk to tinit's output without copying it through
-// user memory. A copy file is O_APPEND, which splice refuses: tee duplicates
-// the chunk into the output without consuming it, and the copy then reads
-// and writes exactly those bytes.
+// user memory. A stream with a copy file never comes here: it goes by
+// whole lines (forwardLines), which splice cannot cut.
 func (s *Stream) spliceOnce() (eof bool, err error) {
 	if !s.outSplice {
 		return false, errNoSplice
 	}
-	if s.copy == nil {
-		n, err := spliceTo(s.r, s.Out, spliceChunk)
-		if err == unix.EINVAL {
-			return false, errNoSplice
-		}
-		if err != nil {
-			s.outFailed(err)
-			return false, nil
-		}
-		return n == 0, nil
-	}
-	n, err := teeTo(s.r, s.Out, spliceChunk)
+	n, err := spliceTo(s.r, s.Out, spliceChunk)
 	if err == unix.EINVAL {
 		return false, errNoSplice
 	}
@@ -124,37 +116,11 @@ func (s *Stream) spliceOnce() (eof bool, err error) {
 		s.outFailed(err)
 		return false, nil
 	}
-	if n == 0 {
-		return true, nil
-	}
-	return false, s.consumeIntoCopy(n)
-}
-
-// consumeIntoCopy reads the n bytes already teed to the output and appends
-// them to the copy file, or drops them once the copy has failed.
-func (s *Stream) consumeIntoCopy(n int) error {
-	buf := s.buffer()
-	for n > 0 {
-		m, err := unix.Read(s.r, buf[:min(n, len(buf))])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil || m == 0 {
-			return err
-		}
-		n -= m
-		if s.copy != nil {
-			if err := writeAll(s.copy.fd(), buf[:m]); err != nil {
-				s.copyFailed(err)
-			}
-		}
-	}
-	return nil
+	return n == 0, nil
 }
 
 // copyOnce is the read/write path, for outputs that take no splice: a file,
-// a terminal, /dev/null. A chunk the output refused is not copied either:
-// the copy holds what was forwarded, as under `tee -a`.
+// a terminal, /dev/null.
 func (s *Stream) copyOnce() (eof bool, err error) {
 	buf := s.buffer()
 	n, err := unix.Read(s.r, buf)
@@ -169,12 +135,6 @@ func (s *Stream) copyOnce() (eof bool, err error) {
 	}
 	if err := writeAll(s.Out, buf[:n]); err != nil {
 		s.outFailed(err)
-		return false, nil
-	}
-	if s.copy != nil {
-		if err := writeAll(s.copy.fd(), buf[:n]); err != nil {
-			s.copyFailed(err)
-		}
 	}
 	return false, nil
 }
@@ -199,14 +159,7 @@ func spliceTo(in, out, n int) (int, error) {
 	})
 }
 
-func teeTo(in, out, n int) (int, error) {
-	return retrying(out, func() (int, error) {
-		m, err := unix.Tee(in, out, n, 0)
-		return int(m), err
-	})
-}
-
-// retrying repeats a splice or tee cut short by a signal, or refused by an
+// retrying repeats a splice cut short by a signal, or refused by an
 // output that someone else made non-blocking, until it moves bytes or fails.
 func retrying(out int, move func() (int, error)) (int, error) {
 	for {

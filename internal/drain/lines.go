@@ -12,7 +12,7 @@ import (
 const lineWait = 50 * time.Millisecond
 
 // forwardLines is forwarding for a stream that shares a destination with
-// the other one through a second pipe: it hands out whole lines only, each
+// the other one through a second pipe, or has a copy file: it hands out whole lines only, each
 // chunk under the shared lock, so the two streams' lines interleave but are
 // never torn. A partial line waits for its newline, for end of file, or for
 // lineWait; a line longer than the buffer goes out in pieces.
@@ -72,10 +72,12 @@ func (s *Stream) forwardLines() {
 }
 
 // handOut writes b to tinit's output and then to the copy file, under the
-// lock the two streams share.
+// lock the two streams share when they share a destination.
 func (s *Stream) handOut(b []byte) {
-	s.lines.Lock()
-	defer s.lines.Unlock()
+	if s.lines != nil {
+		s.lines.Lock()
+		defer s.lines.Unlock()
+	}
 	if err := writeAll(s.Out, b); err != nil {
 		s.outFailed(err)
 		return
