@@ -2,10 +2,10 @@ package drain
 
 import "encoding/json"
 
-// marshalLine encodes v as one line of JSON and a newline. Its values are
-// strings, numbers, bools and slices of them, which encoding/json cannot
-// fail on; an error would be a bug in a wire struct, and the line says so
-// rather than going missing.
+// marshalLine encodes v, one of the wire structs, as one line of JSON and a
+// newline. They hold only strings, integers, bools, pointers, slices and
+// structs, which encoding/json cannot fail on; an error would be a bug in a
+// wire struct, and the line then says so rather than going missing.
 func marshalLine(v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {
