@@ -6,9 +6,10 @@ import (
 )
 
 // Hold is one fd through which a process holds one of tinit's streams.
+// Its tags are its form in the report and in `tinit ps --json`.
 type Hold struct {
-	Stream string
-	Fd     int
+	Stream string `json:"stream"`
+	Fd     int    `json:"fd"`
 }
 
 // Holder is a process that keeps one of tinit's pipes open: directly, or

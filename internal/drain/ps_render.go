@@ -21,72 +21,95 @@ func (r PsRow) marks() []string {
 	return nil
 }
 
-// JSON encodes the view; the README documents the schema.
-func (v *PsView) JSON() []byte {
-	procs := []byte{'['}
-	for i, r := range v.Rows[1:] {
-		if i > 0 {
-			procs = append(procs, ',')
-		}
-		o := v.procObj(r.p).
-			int("ppid", int64(r.p.PPID)).
-			int("depth", int64(r.depth)).
-			bool("main_child", r.Main).
-			bool("orphan", r.Orphan)
-		holds, feeds, relay := []byte("[]"), []byte("[]"), false
-		if h := r.Holder; h != nil {
-			holds = []byte{'['}
-			for j, hd := range h.Holds {
-				if j > 0 {
-					holds = append(holds, ',')
-				}
-				holds = append(holds, newObj(nil).str("stream", hd.Stream).int("fd", int64(hd.Fd)).end()...)
-			}
-			holds = append(holds, ']')
-			feeds, relay = appendInts(nil, h.Feeds), h.Relay
-		}
-		procs = append(procs, o.raw("holds", holds).raw("feeds", feeds).bool("relay", relay).end()...)
-	}
-	procs = append(procs, ']')
-	streams := []byte{'['}
-	for i, st := range v.Streams {
-		if i > 0 {
-			streams = append(streams, ',')
-		}
-		streams = append(streams, newObj(nil).str("name", st.Name).int("fd", int64(st.Fd)).
-			int("inode", int64(st.Inode)).raw("holders", appendInts(nil, st.Holders)).end()...)
-	}
-	streams = append(streams, ']')
-	main := newObj(nil).bool("exited", !v.MainRunning())
-	if v.Main == nil {
-		main.null("pid")
-	} else {
-		main.int("pid", int64(v.Main.PID))
-	}
-	if v.MainRunning() {
-		main.int("age_ms", v.ageMs(v.Main))
-	} else {
-		main.null("age_ms")
-	}
-	o := newObj(nil).
-		raw("tinit", v.procObj(v.Tinit).end()).
-		raw("streams", streams).
-		raw("main_child", main.end()).
-		raw("processes", procs).
-		str("summary", v.Summary())
-	return append(o.end(), '\n')
+// psJSON is the wire form of `tinit ps --json`, field by field in the
+// README's order. A pointer is a field that can be null; a slice is never
+// nil, so an empty list is [] and not null.
+type psJSON struct {
+	Tinit     psProcJSON      `json:"tinit"`
+	Streams   []psStreamJSON  `json:"streams"`
+	MainChild psMainJSON      `json:"main_child"`
+	Processes []psProcRowJSON `json:"processes"`
+	Summary   string          `json:"summary"`
 }
 
-// procObj starts a process's object with the fields tinit's own shares.
-func (v *PsView) procObj(p *Proc) *jobj {
-	argv := p.Cmdline
-	if argv == nil {
-		argv = []string{}
+// psProcJSON is the fields tinit's own object shares with every process.
+type psProcJSON struct {
+	PID     int      `json:"pid"`
+	State   string   `json:"state"`
+	AgeMs   int64    `json:"age_ms"`
+	Comm    string   `json:"comm"`
+	Cmdline []string `json:"cmdline"`
+}
+
+// psProcRowJSON is one process below tinit; encoding/json writes the
+// embedded struct's fields first, in place.
+type psProcRowJSON struct {
+	psProcJSON
+	PPID      int    `json:"ppid"`
+	Depth     int    `json:"depth"`
+	MainChild bool   `json:"main_child"`
+	Orphan    bool   `json:"orphan"`
+	Holds     []Hold `json:"holds"`
+	Feeds     []int  `json:"feeds"`
+	Relay     bool   `json:"relay"`
+}
+
+type psStreamJSON struct {
+	Name    string `json:"name"`
+	Fd      int    `json:"fd"`
+	Inode   uint64 `json:"inode"`
+	Holders []int  `json:"holders"`
+}
+
+type psMainJSON struct {
+	Exited bool   `json:"exited"`
+	PID    *int   `json:"pid"`
+	AgeMs  *int64 `json:"age_ms"`
+}
+
+// JSON encodes the view on one line; the README documents the schema.
+func (v *PsView) JSON() []byte {
+	j := psJSON{
+		Tinit:     v.procJSON(v.Tinit),
+		Streams:   make([]psStreamJSON, 0, len(v.Streams)),
+		MainChild: psMainJSON{Exited: !v.MainRunning()},
+		Processes: make([]psProcRowJSON, 0, len(v.Rows)),
+		Summary:   v.Summary(),
 	}
-	return newObj(nil).
-		int("pid", int64(p.PID)).
-		str("state", stateName(p.State)).
-		int("age_ms", v.ageMs(p)).
-		str("comm", p.Comm).
-		raw("cmdline", appendStrings(nil, argv))
+	for _, st := range v.Streams {
+		j.Streams = append(j.Streams, psStreamJSON{Name: st.Name, Fd: st.Fd, Inode: st.Inode, Holders: orEmpty(st.Holders)})
+	}
+	if v.Main != nil {
+		j.MainChild.PID = &v.Main.PID
+	}
+	if v.MainRunning() {
+		age := v.ageMs(v.Main)
+		j.MainChild.AgeMs = &age
+	}
+	for _, r := range v.Rows[1:] {
+		row := psProcRowJSON{
+			psProcJSON: v.procJSON(r.p),
+			PPID:       r.p.PPID,
+			Depth:      r.depth,
+			MainChild:  r.Main,
+			Orphan:     r.Orphan,
+			Holds:      []Hold{},
+			Feeds:      []int{},
+		}
+		if h := r.Holder; h != nil {
+			row.Holds, row.Feeds, row.Relay = orEmpty(h.Holds), orEmpty(h.Feeds), h.Relay
+		}
+		j.Processes = append(j.Processes, row)
+	}
+	return marshalLine(&j)
+}
+
+func (v *PsView) procJSON(p *Proc) psProcJSON {
+	return psProcJSON{
+		PID:     p.PID,
+		State:   stateName(p.State),
+		AgeMs:   v.ageMs(p),
+		Comm:    p.Comm,
+		Cmdline: orEmpty(p.Cmdline),
+	}
 }

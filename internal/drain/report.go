@@ -1,6 +1,7 @@
 package drain
 
 import (
+	"encoding/base64"
 	"errors"
 	"io/fs"
 	"os"
@@ -31,115 +32,84 @@ type Report struct {
 	Leaked                   []*Leak
 }
 
-// JSON encodes r.
+// reportJSON is the report's wire form, field by field in the README's
+// order. A pointer is a field that can be null; a slice is never nil, so
+// an empty list is [] and not null.
+type reportJSON struct {
+	Command       []string       `json:"command"`
+	CommandBase64 []*string      `json:"command_base64"`
+	ExitStatus    int            `json:"exit_status"`
+	Error         *string        `json:"error"`
+	MainChild     *mainChildJSON `json:"main_child"`
+	MainMs        *int64         `json:"main_ms"`
+	DrainMs       *int64         `json:"drain_ms"`
+	TotalMs       int64          `json:"total_ms"`
+	Leaked        []leakJSON     `json:"leaked"`
+}
+
+type mainChildJSON struct {
+	PID      int     `json:"pid"`
+	ExitCode *int    `json:"exit_code"`
+	Signal   *string `json:"signal"`
+}
+
+type leakJSON struct {
+	PID           int       `json:"pid"`
+	PPID          int       `json:"ppid"`
+	State         string    `json:"state"`
+	Cmdline       []string  `json:"cmdline"`
+	CmdlineBase64 []*string `json:"cmdline_base64"`
+	Holds         []Hold    `json:"holds"`
+	Feeds         []int     `json:"feeds"`
+	Relay         bool      `json:"relay"`
+	Signal        *string   `json:"signal"`
+}
+
+// JSON encodes r on one line.
 func (r *Report) JSON() []byte {
-	leaked := []byte{'['}
-	for i, l := range r.Leaked {
-		if i > 0 {
-			leaked = append(leaked, ',')
-		}
-		leaked = append(leaked, l.JSON()...)
-	}
-	leaked = append(leaked, ']')
-	o := newObj(nil).
-		raw("command", appendStrings(nil, r.Command)).
-		raw("command_base64", appendBase64s(nil, r.Command)).
-		int("exit_status", int64(r.ExitStatus))
-	if r.Error == "" {
-		o.null("error")
-	} else {
-		o.str("error", r.Error)
+	j := reportJSON{
+		Command:       orEmpty(r.Command),
+		CommandBase64: base64s(r.Command),
+		ExitStatus:    r.ExitStatus,
+		Error:         nonEmpty(r.Error),
+		TotalMs:       r.TotalMs,
+		Leaked:        make([]leakJSON, 0, len(r.Leaked)),
 	}
 	if r.Started {
-		main := newObj(nil).int("pid", int64(r.MainPID))
-		if r.MainSignal != "" {
-			main.null("exit_code").str("signal", r.MainSignal)
-		} else {
-			main.int("exit_code", int64(r.MainCode)).null("signal")
+		j.MainChild = &mainChildJSON{PID: r.MainPID, Signal: nonEmpty(r.MainSignal)}
+		if r.MainSignal == "" {
+			j.MainChild.ExitCode = &r.MainCode
 		}
-		o.raw("main_child", main.end()).int("main_ms", r.MainMs).int("drain_ms", r.DrainMs)
-	} else {
-		o.null("main_child").null("main_ms").null("drain_ms")
+		j.MainMs, j.DrainMs = &r.MainMs, &r.DrainMs
 	}
-	o.int("total_ms", r.TotalMs).raw("leaked", leaked)
-	return append(o.end(), '\n')
+	for _, l := range r.Leaked {
+		j.Leaked = append(j.Leaked, leakJSON{
+			PID:           l.PID,
+			PPID:          l.PPID,
+			State:         l.State,
+			Cmdline:       orEmpty(l.Cmdline),
+			CmdlineBase64: base64s(l.Cmdline),
+			Holds:         orEmpty(l.Holds),
+			Feeds:         orEmpty(l.Feeds),
+			Relay:         l.Relay,
+			Signal:        nonEmpty(l.Signal),
+		})
+	}
+	return marshalLine(&j)
 }
 
-// appendBase64s is the exact bytes of each word that is not valid UTF-8,
-// whose JSON string holds U+FFFD instead, and null for every other word,
-// whose JSON string is exact.
-func appendBase64s(b []byte, ss []string) []byte {
-	b = append(b, '[')
+// base64s is the exact bytes of each word that is not valid UTF-8, whose
+// JSON string holds U+FFFD instead, and null for every other word, whose
+// JSON string is exact.
+func base64s(ss []string) []*string {
+	out := make([]*string, len(ss))
 	for i, s := range ss {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		if utf8.ValidString(s) {
-			b = append(b, "null"...)
-			continue
-		}
-		b = append(b, '"')
-		b = appendBase64(b, s)
-		b = append(b, '"')
-	}
-	return append(b, ']')
-}
-
-// JSON encodes one leaked process.
-func (l *Leak) JSON() []byte {
-	holds := []byte{'['}
-	for i, h := range l.Holds {
-		if i > 0 {
-			holds = append(holds, ',')
-		}
-		holds = append(holds, newObj(nil).str("stream", h.Stream).int("fd", int64(h.Fd)).end()...)
-	}
-	holds = append(holds, ']')
-	feeds := l.Feeds
-	if feeds == nil {
-		feeds = []int{}
-	}
-	o := newObj(nil).
-		int("pid", int64(l.PID)).
-		int("ppid", int64(l.PPID)).
-		str("state", l.State).
-		raw("cmdline", appendStrings(nil, l.Cmdline)).
-		raw("cmdline_base64", appendBase64s(nil, l.Cmdline)).
-		raw("holds", holds).
-		raw("feeds", appendInts(nil, feeds)).
-		bool("relay", l.Relay)
-	if l.Signal == "" {
-		o.null("signal")
-	} else {
-		o.str("signal", l.Signal)
-	}
-	return o.end()
-}
-
-// appendBase64 is RFC 4648 base64 with padding, what encoding/base64's
-// StdEncoding writes, without the package's 5 KB.
-func appendBase64(b []byte, s string) []byte {
-	const digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-	for i := 0; i < len(s); i += 3 {
-		n := len(s) - i
-		v := uint(s[i]) << 16
-		if n > 1 {
-			v |= uint(s[i+1]) << 8
-		}
-		if n > 2 {
-			v |= uint(s[i+2])
-		}
-		b = append(b, digits[v>>18&63], digits[v>>12&63])
-		switch {
-		case n == 1:
-			b = append(b, '=', '=')
-		case n == 2:
-			b = append(b, digits[v>>6&63], '=')
-		default:
-			b = append(b, digits[v>>6&63], digits[v&63])
+		if !utf8.ValidString(s) {
+			b := base64.StdEncoding.EncodeToString([]byte(s))
+			out[i] = &b
 		}
 	}
-	return b
+	return out
 }
 
 // WriteReport writes r to path. A regular file (or none yet) is replaced

@@ -9,60 +9,6 @@ import (
 	"unicode/utf8"
 )
 
-var jsonSeeds = []string{
-	"", "plain", "sleep 1000", `quote " and \ backslash`, "tab\tnewline\ncr\r",
-	"\x00\x01\x1f\x7f", "\b\f", "<script>&amp;</script>", "héllo wörld ✓", "\u2028\u2029",
-	"bad \xff byte", "\xc3", "\xed\xa0\x80 surrogate", "\xf4\x90\x80\x80 too big", "emoji 😀",
-	strings.Repeat("x", 5000),
-}
-
-// appendJSONString must say exactly what encoding/json says about a string,
-// invalid UTF-8 included, since CI systems decode the report with it.
-func checkJSONString(t *testing.T, s string) {
-	t.Helper()
-	ours := appendJSONString(nil, s)
-	if !json.Valid(ours) {
-		t.Fatalf("%q: not valid JSON: %s", s, ours)
-	}
-	if !utf8.Valid(ours) {
-		t.Fatalf("%q: output is not UTF-8: %q", s, ours)
-	}
-	var got string
-	if err := json.Unmarshal(ours, &got); err != nil {
-		t.Fatalf("%q: %v", s, err)
-	}
-	theirs, err := json.Marshal(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want string
-	if err := json.Unmarshal(theirs, &want); err != nil {
-		t.Fatal(err)
-	}
-	if got != want {
-		t.Fatalf("%q: decodes to %q, encoding/json round-trips to %q", s, got, want)
-	}
-	if utf8.ValidString(s) && got != s {
-		t.Fatalf("valid %q came back as %q", s, got)
-	}
-}
-
-func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
-	for _, s := range jsonSeeds {
-		checkJSONString(t, s)
-	}
-	for c := 0; c < 256; c++ {
-		checkJSONString(t, "a"+string([]byte{byte(c)})+"z")
-	}
-}
-
-func FuzzAppendJSONString(f *testing.F) {
-	for _, s := range jsonSeeds {
-		f.Add(s)
-	}
-	f.Fuzz(checkJSONString)
-}
-
 func TestReportJSONDecodes(t *testing.T) {
 	r := &Report{
 		Command:    []string{"sh", "-c", "sleep 1000 & echo \"hi\"\n"},
@@ -143,14 +89,6 @@ func TestReportJSONDecodes(t *testing.T) {
 	}
 }
 
-func TestAppendBase64(t *testing.T) {
-	for _, s := range []string{"", "a", "ab", "abc", "abcd", "\xff\xfe bad", "a\x80", strings.Repeat("\x00\xff", 50)} {
-		if got, want := string(appendBase64(nil, s)), base64.StdEncoding.EncodeToString([]byte(s)); got != want {
-			t.Errorf("%q: %q, want %q", s, got, want)
-		}
-	}
-}
-
 func TestReportFdOf(t *testing.T) {
 	dir := t.TempDir()
 	link := dir + "/out"
@@ -167,4 +105,73 @@ func TestReportFdOf(t *testing.T) {
 			t.Errorf("%s: fd %d, want none", path, fd)
 		}
 	}
+}
+
+// FuzzReportJSON: a command line of arbitrary bytes gives one line of JSON
+// with no raw control byte in it, whose command is exact where a word is
+// UTF-8 and whose command_base64 holds the exact bytes where it is not.
+func FuzzReportJSON(f *testing.F) {
+	for _, s := range []string{
+		"", "plain", `quote " and \ backslash`, "tab\tnewline\ncr\r", "\x00\x01\x1f\x7f", "\b\f",
+		"<script>&amp;</script>", "h\u00e9llo \u2713", "\u2028\u2029", "bad \xff byte", "\xc3",
+		"\xed\xa0\x80 surrogate", "\xf4\x90\x80\x80 too big", "emoji \U0001F600", strings.Repeat("x", 5000),
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, word string) {
+		r := &Report{Command: []string{"sh", word}, ExitStatus: 1, Leaked: []*Leak{{PID: 7, Cmdline: []string{word}}}}
+		b := r.JSON()
+		if b[len(b)-1] != '\n' || strings.Count(string(b), "\n") != 1 || !utf8.Valid(b) {
+			t.Fatalf("want one line of UTF-8 JSON, got %q", b)
+		}
+		for _, c := range b[:len(b)-1] {
+			if c < 0x20 {
+				t.Fatalf("raw control byte %#x in %q", c, b)
+			}
+		}
+		var got struct {
+			Command       []string  `json:"command"`
+			CommandBase64 []*string `json:"command_base64"`
+			ExitStatus    int       `json:"exit_status"`
+			Error         *string   `json:"error"`
+			MainChild     *struct{} `json:"main_child"`
+			MainMs        *int64    `json:"main_ms"`
+			DrainMs       *int64    `json:"drain_ms"`
+			TotalMs       int64     `json:"total_ms"`
+			Leaked        []struct {
+				Cmdline       []string  `json:"cmdline"`
+				CmdlineBase64 []*string `json:"cmdline_base64"`
+				PID           int       `json:"pid"`
+				PPID          int       `json:"ppid"`
+				State         string    `json:"state"`
+				Holds         []Hold    `json:"holds"`
+				Feeds         []int     `json:"feeds"`
+				Relay         bool      `json:"relay"`
+				Signal        *string   `json:"signal"`
+			} `json:"leaked"`
+		}
+		dec := json.NewDecoder(strings.NewReader(string(b)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&got); err != nil {
+			t.Fatalf("%v\n%s", err, b)
+		}
+		if len(got.Command) != 2 || len(got.CommandBase64) != 2 || len(got.Leaked) != 1 ||
+			len(got.Leaked[0].Cmdline) != 1 || len(got.Leaked[0].CmdlineBase64) != 1 {
+			t.Fatalf("decoded %+v from %s", got, b)
+		}
+		for _, pair := range [][2]any{{got.Command[1], got.CommandBase64[1]}, {got.Leaked[0].Cmdline[0], got.Leaked[0].CmdlineBase64[0]}} {
+			text, b64 := pair[0].(string), pair[1].(*string)
+			exact := text
+			if b64 != nil {
+				raw, err := base64.StdEncoding.DecodeString(*b64)
+				if err != nil {
+					t.Fatalf("base64 %q: %v", *b64, err)
+				}
+				exact = string(raw)
+			}
+			if exact != word || (b64 == nil) != utf8.ValidString(word) {
+				t.Fatalf("%q came back as %q (base64 %v)", word, exact, b64 != nil)
+			}
+		}
+	})
 }
