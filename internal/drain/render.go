@@ -159,6 +159,10 @@ func Quote(s string) string {
 	return strconv.Quote(s)
 }
 
+// QuoteName is Quote for a name inside a one-line message: cut to 200
+// bytes, so a 100 KB command name still gives a line a person can read.
+func QuoteName(s string) string { return clipTo(Quote(s), 200) }
+
 // clipTo cuts s to at most n bytes, at a character boundary, and says so.
 func clipTo(s string, n int) string {
 	if len(s) <= n {

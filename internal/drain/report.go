@@ -120,7 +120,12 @@ func base64s(ss []string) []*string {
 func WriteReport(path string, r *Report) error {
 	if fd, ok := fdOf(path); ok {
 		// /dev/stdout is tinit's stdout, at its offset: a file that holds
-		// the child's output too keeps it, the report after it.
+		// the child's output too keeps it, the report after it. Only an fd
+		// the caller passed counts: every fd tinit opens is close-on-exec,
+		// and every fd it was given is not, or exec would have closed it.
+		if !inherited(fd) {
+			return &fs.PathError{Op: "write", Path: path, Err: unix.EBADF}
+		}
 		if err := WriteQuiet(fd, r.JSON()); err != nil {
 			return &fs.PathError{Op: "write", Path: path, Err: err}
 		}
@@ -146,6 +151,12 @@ func WriteReport(path string, r *Report) error {
 		return replaceFile(path, 0, r.JSON())
 	}
 	return err
+}
+
+// inherited tells whether fd is open and was passed to tinit by its caller.
+func inherited(fd int) bool {
+	flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+	return err == nil && flags&unix.FD_CLOEXEC == 0
 }
 
 // fdOf tells whether path names one of tinit's own fds (/dev/stdout,

@@ -21,7 +21,7 @@ type execError struct {
 	code int
 }
 
-func (e *execError) Error() string { return "cannot run " + drain.Quote(e.cmd) + ": " + e.err.Error() }
+func (e *execError) Error() string { return "cannot run " + drain.QuoteName(e.cmd) + ": " + e.err.Error() }
 
 // resolve finds the command as execvp(3) would: a name with a slash as it
 // is, any other in $PATH (an empty entry meaning the working directory). The
@@ -111,7 +111,7 @@ type startError struct {
 }
 
 func (e *startError) Error() string {
-	return "cannot start " + drain.Quote(e.cmd) + ": " + e.err.Error()
+	return "cannot start " + drain.QuoteName(e.cmd) + ": " + e.err.Error()
 }
 
 // spawn starts the main child in its own process group, and in the

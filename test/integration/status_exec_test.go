@@ -132,3 +132,14 @@ func TestStatusAddressSpaceFloor(t *testing.T) {
 		t.Errorf("ulimit -v 720000: code %d stdout %q stderr %.300q", r.Code, r.Stdout, r.Stderr)
 	}
 }
+
+// A command name of 100 KB that cannot run is named in a line a person can
+// read: cut to 200 bytes, with the reason after it.
+func TestStatusLongNameOneShortLine(t *testing.T) {
+	name := strings.Repeat("a", 100000)
+	r := run(t, 20*time.Second, tinitBin, "--", name)
+	want := "tinit: cannot run " + strings.Repeat("a", 200) + "…: file name too long\n"
+	if r.Code != 126 || r.Stderr != want {
+		t.Errorf("code %d stderr %.300q (%d bytes), want 126 and %q", r.Code, r.Stderr, len(r.Stderr), want[:60])
+	}
+}

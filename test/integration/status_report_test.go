@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -255,4 +256,22 @@ func TestStatusReportNoWorkingDirectory(t *testing.T) {
 	if r.Code != 125 || r.Stderr != "tinit: --report r.json: getwd: no such file or directory\n" || fileExists(dir+"/ran") {
 		t.Errorf("code %d stderr %q, ran %v", r.Code, r.Stderr, fileExists(dir+"/ran"))
 	}
+}
+
+// /dev/fd/N names a caller's fd only if the caller passed one there: the
+// fds tinit opened itself (its pipes, its state memfd, the runtime's
+// poller) are no place for a report, and naming one is the same "bad file
+// descriptor" as naming a closed fd, never a report written where nobody
+// will find it.
+func TestStatusReportNotIntoTinitsOwnFds(t *testing.T) {
+	forCoreModes(t, func(t *testing.T, m coreMode) {
+		for fd := 3; fd <= 20; fd++ {
+			path := "/dev/fd/" + strconv.Itoa(fd)
+			r := run(t, 20*time.Second, m.argv(t, "--report", path, "--", "true")...)
+			want := "tinit: writing the report: write " + path + ": bad file descriptor\n"
+			if r.Code != 0 || r.Stderr != want {
+				t.Errorf("%s: code %d stderr %q, want 0 and %q", path, r.Code, r.Stderr, want)
+			}
+		}
+	})
 }
