@@ -21,7 +21,9 @@ type execError struct {
 	code int
 }
 
-func (e *execError) Error() string { return "cannot run " + drain.QuoteName(e.cmd) + ": " + e.err.Error() }
+func (e *execError) Error() string {
+	return "cannot run " + drain.QuoteName(e.cmd) + ": " + e.err.Error()
+}
 
 // resolve finds the command as execvp(3) would: a name with a slash as it
 // is, any other in $PATH (an empty entry meaning the working directory). The
