@@ -4,7 +4,6 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"syscall"
 
@@ -112,15 +111,10 @@ func swallowed(sig unix.Signal, tty bool) bool {
 // asked, SIGTSTP, SIGTTIN and SIGTTOU, so a caller's ignored job-control
 // signals stay ignored in the child.
 func ignoredAtStart() uint64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
+	b, ok := readSmall("/proc/self/status")
+	if !ok {
 		return 0
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "SigIgn:"); ok {
-			m, _ := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
-			return m
-		}
-	}
-	return 0
+	m, _ := strconv.ParseUint(string(field(b, "SigIgn:")), 16, 64)
+	return m
 }
