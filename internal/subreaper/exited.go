@@ -15,8 +15,9 @@ import (
 const siginfoPidOffset = (3*4 + unsafe.Sizeof(uintptr(0)) - 1) &^ (unsafe.Sizeof(uintptr(0)) - 1)
 
 // exitedChild is the pid of a child that has exited and is not yet reaped,
-// left unreaped (WNOWAIT) so /proc can still be asked about it; 0 for none.
-func exitedChild() int {
+// left unreaped (WNOWAIT) so /proc can still be asked about it; 0 while
+// every child still runs, and ECHILD when there is none.
+func exitedChild() (int, error) {
 	for {
 		var info unix.Siginfo
 		err := unix.Waitid(unix.P_ALL, 0, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
@@ -24,9 +25,9 @@ func exitedChild() int {
 			continue
 		}
 		if err != nil {
-			return 0
+			return 0, err
 		}
-		return int(*(*int32)(unsafe.Add(unsafe.Pointer(&info), siginfoPidOffset)))
+		return int(*(*int32)(unsafe.Add(unsafe.Pointer(&info), siginfoPidOffset))), nil
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"tinit/internal/drain"
 )
 
@@ -21,7 +23,10 @@ func TestExitedChildLeavesZombie(t *testing.T) {
 	pid := cmd.Process.Pid
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		got := exitedChild()
+		got, err := exitedChild()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if got == pid {
 			break
 		}
@@ -43,8 +48,23 @@ func TestExitedChildLeavesZombie(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatal(err)
 	}
-	if got := exitedChild(); got != 0 {
-		t.Fatalf("exitedChild() = %d with no child left", got)
+	if got, err := exitedChild(); got != 0 || err != unix.ECHILD {
+		t.Fatalf("exitedChild() = %d, %v with no child left", got, err)
+	}
+}
+
+// A named reap never falls back to wait4(-1) while a child runs: a child
+// that exited between waitid and wait4 would be reaped without its name.
+func TestReapAllNamedLeavesRunningChild(t *testing.T) {
+	cmd := exec.Command("sleep", "1000")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer cmd.Process.Kill()
+	reaped := 0
+	if !reapAll(true, func(int, unix.WaitStatus, string) { reaped++ }) || reaped != 0 {
+		t.Fatalf("reapAll with a running child: reaped %d", reaped)
 	}
 }
 

@@ -16,7 +16,15 @@ func reapAll(named bool, onReap func(pid int, ws unix.WaitStatus, name string)) 
 	for {
 		target, name := -1, ""
 		if named {
-			if pid := exitedChild(); pid > 0 {
+			// A child that exits after waitid looked must wait for the
+			// next round: wait4(-1) now would reap it without its name.
+			pid, err := exitedChild()
+			switch {
+			case err == unix.ECHILD:
+				return false
+			case err == nil && pid == 0:
+				return true
+			case err == nil:
 				target, name = pid, drain.ProcName(pid)
 			}
 		}
