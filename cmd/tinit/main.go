@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"tinit/internal/drain"
+	"tinit/internal/render"
 	"tinit/internal/subreaper"
 )
 
@@ -61,7 +62,7 @@ func absReport(cfg *subreaper.Config) error {
 	}
 	p, err := filepath.Abs(cfg.Report)
 	if err != nil {
-		return errors.New("--report " + drain.Quote(cfg.Report) + ": " + err.Error())
+		return errors.New("--report " + render.Quote(cfg.Report) + ": " + err.Error())
 	}
 	cfg.Report = p
 	return nil

@@ -8,7 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"tinit/internal/drain"
+	"tinit/internal/render"
 	"tinit/internal/subreaper"
 )
 
@@ -67,7 +67,7 @@ func parse(args []string, getenv func(string) string) (subreaper.Config, action,
 			name, val, has := strings.Cut(a, "=")
 			o, ok := longOptions[name]
 			if !ok {
-				return cfg, actRun, usagef("unknown option ", drain.Quote(name))
+				return cfg, actRun, usagef("unknown option ", render.Quote(name))
 			}
 			if o.short == 'h' || name == "--version" {
 				if has {
@@ -100,7 +100,7 @@ func parse(args []string, getenv func(string) string) (subreaper.Config, action,
 			c := a[j]
 			o, ok := shortOptions[c]
 			if !ok {
-				return cfg, actRun, usagef("unknown option ", drain.Quote("-"+a[j:j+1]))
+				return cfg, actRun, usagef("unknown option ", render.Quote("-"+a[j:j+1]))
 			}
 			if c == 'h' {
 				return cfg, actHelp, nil

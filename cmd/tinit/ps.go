@@ -6,6 +6,9 @@ import (
 	"strings"
 
 	"tinit/internal/drain"
+	"tinit/internal/procview"
+	"tinit/internal/ps"
+	"tinit/internal/render"
 )
 
 // Exit statuses of `tinit ps`.
@@ -52,29 +55,29 @@ func psMain(args []string) int {
 			_ = drain.WriteQuiet(1, []byte(psUsage))
 			return 0
 		case strings.HasPrefix(a, "-"):
-			fail("ps: unknown option " + drain.Quote(a) + " (see tinit ps --help)")
+			fail("ps: unknown option " + render.Quote(a) + " (see tinit ps --help)")
 			return 125
 		default:
 			n, err := strconv.Atoi(a)
 			if err != nil || n < 1 || pidSet {
-				fail("ps: " + drain.Quote(a) + " is not a pid (see tinit ps --help)")
+				fail("ps: " + render.Quote(a) + " is not a pid (see tinit ps --help)")
 				return 125
 			}
 			pid, pidSet = n, true
 		}
 	}
-	in, err := drain.LoadPs(pid)
+	in, err := ps.Load(pid)
 	if err != nil {
 		fail(err.Error())
 		switch {
-		case errors.Is(err, drain.ErrDenied):
+		case errors.Is(err, ps.ErrDenied):
 			return psDenied
-		case errors.Is(err, drain.ErrNoProc):
+		case errors.Is(err, procview.ErrNoProc):
 			return psNoProc
 		}
 		return psNotTinit
 	}
-	v := drain.NewPsView(in)
+	v := ps.NewView(in)
 	if asJSON {
 		_ = drain.WriteQuiet(1, v.JSON())
 		return 0

@@ -23,7 +23,7 @@ type copyFile struct {
 }
 
 func openCopyFile(path string) (*copyFile, error) {
-	fd, err := openNoHang(path, unix.O_WRONLY|unix.O_CREAT|unix.O_APPEND|unix.O_CLOEXEC|unix.O_NOCTTY)
+	fd, err := OpenNoHang(path, unix.O_WRONLY|unix.O_CREAT|unix.O_APPEND|unix.O_CLOEXEC|unix.O_NOCTTY)
 	if err != nil {
 		return nil, errors.New("copy file: " + err.Error())
 	}

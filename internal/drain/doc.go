@@ -1,8 +1,9 @@
-// Package drain owns the child's output: the stdout and stderr pipes tinit
-// hands to the child (one pipe for both when tinit's stdout and stderr are
-// one destination), the forwarding of every byte to tinit's own stdout and
-// stderr (and to copy files), knowing when both pipes reach end of file, and
-// finding and ending the leaked processes that keep a pipe open (via procfs).
+// Package drain owns the child's output streams: the stdout and stderr
+// pipes tinit hands to the child (one pipe for both when tinit's stdout and
+// stderr are one destination), the forwarding of every byte to tinit's own
+// stdout and stderr and to copy files, and knowing when the pipes reach end
+// of file. It knows nothing of processes: who holds a pipe open is the leak
+// package's question.
 //
 // A pipe reaches end of file only when every process holding its write end has
 // closed it or died, so "both pipes at EOF" is the kernel's own proof that no

@@ -11,12 +11,12 @@ import (
 // fifoWait bounds how long a FIFO may go without a reader.
 const fifoWait = 2 * time.Second
 
-// openNoHang opens path for writing with flags. Opening a FIFO for writing
+// OpenNoHang opens path for writing with flags. Opening a FIFO for writing
 // blocks until someone opens it for reading, with tinit's loop not yet
 // running to take a signal, so it is opened without blocking and retried
 // for fifoWait: a FIFO that nobody reads is an error, not a hang. The fd
 // blocks again once open; writes to it wait for the reader.
-func openNoHang(path string, flags int) (int, error) {
+func OpenNoHang(path string, flags int) (int, error) {
 	deadline := time.Now().Add(fifoWait)
 	for {
 		fd, err := unix.Open(path, flags|unix.O_NONBLOCK, 0o644)

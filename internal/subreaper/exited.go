@@ -1,11 +1,10 @@
 package subreaper
 
 import (
+	"tinit/internal/render"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
-
-	"tinit/internal/drain"
 )
 
 // siginfoPidOffset is where si_pid sits in a siginfo_t: after three ints
@@ -41,5 +40,5 @@ func pidAndName(pid int, name string) string {
 	if name == "" {
 		return itoa(pid)
 	}
-	return itoa(pid) + " (" + drain.Quote(name) + ")"
+	return itoa(pid) + " (" + render.Quote(name) + ")"
 }

@@ -7,10 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"tinit/internal/procview"
 
 	"golang.org/x/sys/unix"
-
-	"tinit/internal/drain"
 )
 
 // exitedChild names a child that has exited and leaves it a zombie, so
@@ -42,7 +41,7 @@ func TestExitedChildLeavesZombie(t *testing.T) {
 	if err != nil || !strings.Contains(string(stat), ") Z ") {
 		t.Fatalf("child %d is not a zombie after exitedChild: %q %v", pid, stat, err)
 	}
-	if name := drain.ProcName(pid); name != "true" {
+	if name := procview.ProcName(pid); name != "true" {
 		t.Fatalf("ProcName(%d) = %q, want true", pid, name)
 	}
 	if err := cmd.Wait(); err != nil {

@@ -2,8 +2,7 @@ package subreaper
 
 import (
 	"time"
-
-	"tinit/internal/drain"
+	"tinit/internal/leak"
 )
 
 // failed ends a run that did not get its main child going: tinit's one
@@ -21,14 +20,14 @@ func WriteFailureReport(cfg Config, start time.Time, code int, msg string) {
 	if cfg.Report == "" {
 		return
 	}
-	rep := &drain.Report{
+	rep := &Report{
 		Command:    cfg.Argv,
 		ExitStatus: code,
 		Error:      msg,
 		TotalMs:    time.Since(start).Milliseconds(),
-		Leaked:     []*drain.Leak{},
+		Leaked:     []*leak.Leak{},
 	}
-	if err := drain.WriteReport(cfg.Report, rep); err != nil {
+	if err := WriteReport(cfg.Report, rep); err != nil {
 		logger{}.Error("writing the report: ", err.Error())
 	}
 }

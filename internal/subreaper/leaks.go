@@ -3,23 +3,23 @@ package subreaper
 import (
 	"strconv"
 	"time"
+	"tinit/internal/leak"
+	"tinit/internal/procview"
 
 	"golang.org/x/sys/unix"
-
-	"tinit/internal/drain"
 )
 
 // endHolders is one round of ending the processes that keep the output pipes
 // open after the grace period.
 func (r *run) endHolders(now time.Time) {
-	snap, err := drain.ScanOwn()
+	snap, err := procview.ScanOwn()
 	if err != nil {
 		r.sayNoProc(err)
 		r.endRest(now)
 		r.giveUpIfUnseen(now, !r.children || r.outOfReach(now))
 		return
 	}
-	hs := snap.Holders(r.d.Inodes())
+	hs := leak.Find(snap, r.d.Inodes())
 	if !r.reported && len(hs) > 0 {
 		// The first look at every fd table is the one round whose cost
 		// grows with the fds open (a readlink each); later rounds read
@@ -38,7 +38,7 @@ func (r *run) endHolders(now time.Time) {
 // already shown is counted, not drawn, and the count is said at most once a
 // second (see forkLine), so a fork loop cannot flood stderr; every one of
 // them is still in --report.
-func (r *run) reportHolders(snap *drain.Snapshot, fresh []*drain.Holder, now time.Time) {
+func (r *run) reportHolders(snap *procview.Snapshot, fresh []*leak.Holder, now time.Time) {
 	if !r.reported {
 		r.reported = true
 		r.l.Error("the main child exited ", now.Sub(r.mainAt).Round(time.Millisecond).String(), " ago, but ",
@@ -47,7 +47,7 @@ func (r *run) reportHolders(snap *drain.Snapshot, fresh []*drain.Holder, now tim
 		r.drawTree(snap, fresh)
 		return
 	}
-	var others []*drain.Holder
+	var others []*leak.Holder
 	for _, h := range fresh {
 		if r.ender.Seen(h.PPID) {
 			r.forksUnsaid++
@@ -83,8 +83,8 @@ func (r *run) sayForks(now time.Time, final bool) {
 		" held the output; ending ", plural2(n, "it", "them"), " too")
 }
 
-func (r *run) drawTree(snap *drain.Snapshot, hs []*drain.Holder) {
-	for _, line := range snap.RenderTree(hs) {
+func (r *run) drawTree(snap *procview.Snapshot, hs []*leak.Holder) {
+	for _, line := range leak.Tree(snap, hs) {
 		r.l.write("  " + line)
 	}
 }
@@ -147,11 +147,11 @@ func (r *run) endRest(now time.Time) {
 }
 
 func (r *run) signalDescendants(sig unix.Signal) {
-	snap, err := drain.Scan(false)
+	snap, err := procview.Scan(false)
 	if err == nil {
 		for _, p := range snap.Descendants(snap.Self) {
-			_ = drain.Signal(p, sig)
-			_ = drain.Signal(p, unix.SIGCONT)
+			_ = procview.Signal(p, sig)
+			_ = procview.Signal(p, unix.SIGCONT)
 		}
 		return
 	}

@@ -1,9 +1,9 @@
 package subreaper
 
 import (
-	"golang.org/x/sys/unix"
+	"tinit/internal/procview"
 
-	"tinit/internal/drain"
+	"golang.org/x/sys/unix"
 )
 
 // reapAll collects every child that has exited, looping until wait4 has none
@@ -25,7 +25,7 @@ func reapAll(named bool, onReap func(pid int, ws unix.WaitStatus, name string)) 
 			case err == nil && pid == 0:
 				return true
 			case err == nil:
-				target, name = pid, drain.ProcName(pid)
+				target, name = pid, procview.ProcName(pid)
 			}
 		}
 		var ws unix.WaitStatus

@@ -10,6 +10,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"tinit/internal/drain"
+	"tinit/internal/leak"
+	"tinit/internal/render"
 )
 
 // scanInterval paces the rounds of ending leaked processes: often enough that
@@ -74,7 +76,7 @@ func Run(cfg Config) int {
 	// tinit must not pin the mount its working directory is on; the child
 	// already has its own.
 	_ = os.Chdir("/")
-	l.Info("started ", drain.Quote(cfg.Argv[0]), " as pid ", itoa(r.mainPID))
+	l.Info("started ", render.Quote(cfg.Argv[0]), " as pid ", itoa(r.mainPID))
 	return r.loop()
 }
 
@@ -100,7 +102,7 @@ type run struct {
 	hurry     bool // a stop signal came after the main child exited: no more grace
 	killing   bool // a second one came: SIGKILL to everything left
 
-	ender        drain.Ender
+	ender        leak.Ender
 	reported     bool
 	forksUnsaid  int       // holders forked by known leaks, not yet counted on stderr
 	forksSaidAt  time.Time // when they were last counted
@@ -112,7 +114,7 @@ type run struct {
 }
 
 func (r *run) loop() int {
-	r.ender = drain.Ender{KillAfter: r.cfg.KillAfter}
+	r.ender = leak.Ender{KillAfter: r.cfg.KillAfter}
 	timer := time.NewTimer(time.Hour)
 	drainDone := r.d.Done()
 	r.children = r.reap()
@@ -229,7 +231,7 @@ func describe(ws unix.WaitStatus) string {
 func (r *run) finish() int {
 	status := finalStatus(r.mainWS, &r.cfg.RemapExit)
 	if r.cfg.Report != "" {
-		if err := drain.WriteReport(r.cfg.Report, r.report(status)); err != nil {
+		if err := WriteReport(r.cfg.Report, r.report(status)); err != nil {
 			r.l.Error("writing the report: ", err.Error())
 		}
 	}
@@ -237,9 +239,9 @@ func (r *run) finish() int {
 	return status
 }
 
-func (r *run) report(status int) *drain.Report {
+func (r *run) report(status int) *Report {
 	now := time.Now()
-	rep := &drain.Report{
+	rep := &Report{
 		Command:    r.cfg.Argv,
 		ExitStatus: status,
 		Started:    true,

@@ -7,10 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"tinit/internal/render"
 
 	"golang.org/x/sys/unix"
-
-	"tinit/internal/drain"
 )
 
 // execError is a command that could not be started, with tinit's exit status
@@ -22,7 +21,7 @@ type execError struct {
 }
 
 func (e *execError) Error() string {
-	return "cannot run " + drain.QuoteName(e.cmd) + ": " + e.err.Error()
+	return "cannot run " + render.QuoteName(e.cmd) + ": " + e.err.Error()
 }
 
 // resolve finds the command as execvp(3) would: a name with a slash as it
@@ -113,7 +112,7 @@ type startError struct {
 }
 
 func (e *startError) Error() string {
-	return "cannot start " + drain.QuoteName(e.cmd) + ": " + e.err.Error()
+	return "cannot start " + render.QuoteName(e.cmd) + ": " + e.err.Error()
 }
 
 // spawn starts the main child in its own process group, and in the

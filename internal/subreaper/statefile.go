@@ -1,14 +1,14 @@
 package subreaper
 
 import (
-	"golang.org/x/sys/unix"
+	"tinit/internal/ps"
 
-	"tinit/internal/drain"
+	"golang.org/x/sys/unix"
 )
 
 // stateFile is tinit's state memfd, which `tinit ps` reads to learn the
 // main child and which pipe is which stream instead of guessing them (see
-// drain.TinitState). Without memfd_create tinit runs on without one: ps
+// ps.TinitState). Without memfd_create tinit runs on without one: ps
 // then falls back to its guesses.
 type stateFile struct {
 	fd      int
@@ -16,7 +16,7 @@ type stateFile struct {
 }
 
 func newStateFile(streams map[uint64]string, mainPID int) *stateFile {
-	fd, err := unix.MemfdCreate(drain.StateName, unix.MFD_CLOEXEC)
+	fd, err := unix.MemfdCreate(ps.StateName, unix.MFD_CLOEXEC)
 	if err != nil {
 		return nil
 	}
@@ -31,5 +31,5 @@ func (f *stateFile) setMain(pid int) {
 	if f == nil {
 		return
 	}
-	_, _ = unix.Pwrite(f.fd, drain.EncodeState(pid, f.streams), 0)
+	_, _ = unix.Pwrite(f.fd, ps.EncodeState(pid, f.streams), 0)
 }

@@ -1,0 +1,221 @@
+package leak
+
+import (
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"tinit/internal/procview"
+)
+
+// Ender ends leaked holders round by round. Sources (holders nobody feeds)
+// get SIGTERM (then SIGCONT, if stopped); once the first SIGTERM is
+// KillAfter old, every source still holding gets SIGKILL, newcomers forked
+// meanwhile included. Relays get only SIGCONT, if stopped: they end by
+// themselves at end of file, after passing on what they had read.
+//
+// A relay whose feeders are gone is left to finish while it delivers, however
+// long that takes, and becomes a source only once it has written nothing for
+// KillAfter. A relay that forks a new source feeding it after the ending
+// began is a source at once: a loop around `x=$(sleep 1)` or
+// subprocess.run(stdout=PIPE) reads from what it forks, and would otherwise
+// fork forever.
+type Ender struct {
+	KillAfter time.Duration
+
+	round     int
+	killNow   bool
+	firstTerm time.Time
+	tracks    map[procview.Key]*track
+	byPID     map[int]*track // the latest process seen with each pid
+	ended     []*Leak
+	// progress reads how much a process has written so far; tests of the
+	// Ender replace it.
+	progress func(*procview.Proc) (written uint64, blocked bool, ok bool)
+	// signal sends a signal; tests replace it.
+	signal func(*procview.Proc, unix.Signal) error
+}
+
+func (e *Ender) sendSignal(p *procview.Proc, sig unix.Signal) error {
+	if e.signal != nil {
+		return e.signal(p, sig)
+	}
+	return procview.Signal(p, sig)
+}
+
+type track struct {
+	leak      *Leak
+	round     int // the round it was first seen in
+	wasRelay  bool
+	source    bool // a former relay that stalled or forks sources
+	termed    bool
+	written   uint64    // a drained relay's write count at idleSince
+	idleSince time.Time // since when a relay without feeders has written nothing
+}
+
+// Leak is a holder tinit had to act on, for the report.
+type Leak struct {
+	PID     int
+	PPID    int
+	State   string
+	Cmdline []string
+	Holds   []Hold
+	Feeds   []int
+	Relay   bool
+	Signal  string // the last signal tinit sent it
+}
+
+// NewHolders tells which of hs this Ender has not seen before: the report
+// shows each leaked process once, before anything is sent to it.
+func (e *Ender) NewHolders(hs []*Holder) []*Holder {
+	var fresh []*Holder
+	for _, h := range hs {
+		if e.tracks[h.Key()] == nil {
+			fresh = append(fresh, h)
+		}
+	}
+	return fresh
+}
+
+// Round acts on one scan's holders. Only a stopped holder gets SIGCONT, and
+// after its SIGTERM or SIGKILL: it then meets the pending signal the moment
+// it resumes, before it runs another instruction of its own. A stopped relay
+// gets SIGCONT alone, to pass on what it holds. A running process is never
+// sent SIGCONT: a shell, an editor or a test's own handler may act on it.
+func (e *Ender) Round(now time.Time, hs []*Holder) {
+	if e.tracks == nil {
+		e.tracks, e.byPID = map[procview.Key]*track{}, map[int]*track{}
+	}
+	e.round++
+	byPID := make(map[int]*Holder, len(hs))
+	for _, h := range hs {
+		e.track(h)
+		byPID[h.PID] = h
+	}
+	// A source first seen now that feeds its parent, a relay seen in an
+	// earlier round, was forked by that relay while tinit was ending things,
+	// to read from it. A relay that forks what writes elsewhere (xargs
+	// running echo) stays a relay.
+	for _, h := range hs {
+		if t := e.tracks[h.Key()]; t.round == e.round && t.round > 1 && !h.Relay && feeds(h, byPID[h.PPID]) {
+			if p := e.byPID[h.PPID]; p != nil && p.wasRelay && p.round < e.round {
+				p.source = true
+			}
+		}
+	}
+	for _, h := range hs {
+		if e.helpsRelay(h, byPID[h.PPID]) {
+			continue
+		}
+		e.act(now, e.tracks[h.Key()], h)
+		if stopped(h.State) {
+			_ = e.sendSignal(h.Proc, unix.SIGCONT)
+		}
+	}
+}
+
+// helpsRelay tells a source that a relay runs to pass its input on, as
+// xargs runs echo, from a leak: it writes to the output, not back to its
+// parent, and its parent is a relay still left to finish. Ending it would
+// end the relay's work (xargs gives up when a child is killed); it is ended
+// once its parent is no relay, or has gone and left it to tinit.
+func (e *Ender) helpsRelay(h, parent *Holder) bool {
+	if parent == nil || h.Relay || e.killNow || feeds(h, parent) {
+		return false
+	}
+	pt := e.tracks[parent.Key()]
+	return pt != nil && (parent.Relay || pt.wasRelay) && !pt.source
+}
+
+// feeds tells that h writes into a pipe its parent reads, through an fd it
+// keeps across exec (see procview.Proc.KeptWrites).
+func feeds(h, parent *Holder) bool {
+	if parent == nil {
+		return false
+	}
+	for ino := range h.KeptWrites {
+		if parent.Reads[ino] != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// stopped tells a job-control stop (T) or a tracing stop (t) from the
+// kernel's state letter.
+func stopped(state string) bool { return state == "T" || state == "t" }
+
+// KillNow makes every later round SIGKILL every holder, relays included:
+// the caller was told twice to stop.
+func (e *Ender) KillNow() { e.killNow = true }
+
+func (e *Ender) act(now time.Time, t *track, h *Holder) {
+	if e.killNow {
+		e.send(t, h, unix.SIGKILL)
+		return
+	}
+	switch {
+	case t.source:
+	case h.Relay:
+		t.wasRelay = true
+		t.idleSince = time.Time{}
+		return
+	case t.wasRelay && e.delivering(now, t, h):
+		return
+	case t.wasRelay:
+		t.source = true
+	}
+	switch {
+	case !e.firstTerm.IsZero() && now.Sub(e.firstTerm) >= e.KillAfter:
+		e.send(t, h, unix.SIGKILL)
+	case !t.termed:
+		if e.firstTerm.IsZero() {
+			e.firstTerm = now
+		}
+		t.termed = true
+		e.send(t, h, unix.SIGTERM)
+	}
+}
+
+// delivering tells whether a relay whose feeders are gone still passes its
+// output on: it wrote since the last round, or waits in a write to a full
+// pipe (tinit's own output may be slow to drain), or has been idle for less
+// than KillAfter. A relay whose writes cannot be read is idle.
+func (e *Ender) delivering(now time.Time, t *track, h *Holder) bool {
+	progress := e.progress
+	if progress == nil {
+		progress = procview.Written
+	}
+	n, blocked, ok := progress(h.Proc)
+	if t.idleSince.IsZero() || (ok && (n != t.written || blocked)) {
+		t.idleSince, t.written = now, n
+		return true
+	}
+	return now.Sub(t.idleSince) < e.KillAfter
+}
+
+func (e *Ender) send(t *track, h *Holder, sig unix.Signal) {
+	if e.sendSignal(h.Proc, sig) == nil {
+		t.leak.Signal = unix.SignalName(sig)
+	}
+}
+
+func (e *Ender) track(h *Holder) *track {
+	k := h.Key()
+	t := e.tracks[k]
+	if t == nil {
+		t = &track{round: e.round, leak: &Leak{PID: h.PID, PPID: h.PPID, State: h.State, Cmdline: h.Cmdline,
+			Holds: h.Holds, Feeds: h.Feeds, Relay: h.Relay}}
+		e.tracks[k] = t
+		e.byPID[h.PID] = t
+		e.ended = append(e.ended, t.leak)
+	}
+	return t
+}
+
+// Seen tells whether pid was one of the holders already acted on: a fresh
+// holder whose parent was is a fork of a known leak.
+func (e *Ender) Seen(pid int) bool { return e.byPID[pid] != nil }
+
+// Leaks are every holder seen, in the order first seen.
+func (e *Ender) Leaks() []*Leak { return e.ended }

@@ -1,0 +1,139 @@
+package procview
+
+import (
+	"bytes"
+
+	"golang.org/x/sys/unix"
+)
+
+// fdCache keeps, from one round of ending leaks to the next, the pipe fds
+// found in each process, so that a round reads again only the fd tables
+// that may have changed. A single-threaded process that has not run since
+// its last look (its time on the CPU is the same to the nanosecond) and has
+// as many fds open has not changed its fd table. (A process sharing its fd
+// table with another, CLONE_FILES without CLONE_THREAD, could have it
+// changed by that one; no common program does that to a pipe it leaked.)
+type fdCache struct {
+	gen     int
+	entries map[Key]*fdEntry
+	ref     *fdRef
+}
+
+type fdEntry struct {
+	count int64  // open fds, from the size of /proc/PID/fd (Linux 6.2 on)
+	ran   uint64 // nanoseconds on the CPU, from /proc/PID/schedstat
+	fds   []pipeFd
+	gen   int
+}
+
+// ownFds is ScanOwn's cache; only the loop of tinit calls ScanOwn.
+var ownFds fdCache
+
+// pipeFdsOfProc is pipeFds for p, from the cache when p cannot have
+// changed its fds since the last scan.
+func (c *fdCache) pipeFdsOfProc(r *procReader, p *Proc, dir string) []pipeFd {
+	if p.taskDir != "" || p.threads != 1 {
+		fds, _ := r.pipeFds(dir)
+		return fds
+	}
+	if c.entries == nil {
+		c.entries = map[Key]*fdEntry{}
+	}
+	var st unix.Stat_t
+	count := int64(0)
+	if unix.Stat(dir+"/fd", &st) == nil {
+		count = st.Size
+	}
+	ran, ranOK := r.onCPU(dir)
+	k := p.Key()
+	e := c.entries[k]
+	// A process on its way out runs, and closes its fds, but opens none:
+	// what it held is all it can still hold, and reading 15,000 fds again
+	// while it closes them would only slow the round.
+	if e != nil && p.exiting {
+		e.gen = c.gen
+		return e.fds
+	}
+	if e != nil && ranOK && count > 0 && e.count == count && e.ran == ran {
+		e.gen = c.gen
+		return e.fds
+	}
+	if fds, ok := c.likeSibling(p, count); ok {
+		if ranOK {
+			c.entries[k] = &fdEntry{count: count, ran: ran, fds: fds, gen: c.gen}
+		}
+		return fds
+	}
+	fds, err := r.pipeFds(dir)
+	if err != nil || !ranOK || count <= 0 {
+		delete(c.entries, k)
+		return fds
+	}
+	c.entries[k] = &fdEntry{count: count, ran: ran, fds: fds, gen: c.gen}
+	if count >= siblingMin && int64(len(r.allFds)) == count {
+		c.ref = &fdRef{key: k, gen: c.gen, all: append([]int32(nil), r.allFds...), fds: fds}
+	}
+	return fds
+}
+
+// siblingMin is the fd count from which comparing a table with the last one
+// read whole pays: below it, reading the links costs little anyway.
+const siblingMin = 256
+
+// fdRef is the last large fd table read whole in this scan: every fd
+// number it had, and its pipe fds.
+type fdRef struct {
+	key Key
+	gen int
+	all []int32
+	fds []pipeFd
+}
+
+// likeSibling tells p's pipe fds without reading its links when p's fd
+// table is the same as the last large one read whole in this scan: as many
+// fds, and each of that one's fd numbers the very same open file in p
+// (kcmp KCMP_FILE, one cheap call per fd, no /proc entry made). Processes
+// forked from one parent with a big fd table, as 50 leaked workers are,
+// then cost one readlink pass in all rather than one each. The entries a
+// readlink makes in /proc are costly a second time, too: the kernel tears
+// them down when the process is reaped, in tinit's wait4.
+func (c *fdCache) likeSibling(p *Proc, count int64) ([]pipeFd, bool) {
+	ref := c.ref
+	if ref == nil || ref.gen != c.gen || int64(len(ref.all)) != count || ref.key.PID == p.PID {
+		return nil, false
+	}
+	for _, fd := range ref.all {
+		same, _, errno := unix.Syscall6(unix.SYS_KCMP, uintptr(p.PID), uintptr(ref.key.PID), kcmpFile,
+			uintptr(fd), uintptr(fd), 0)
+		if errno != 0 || same != 0 {
+			return nil, false
+		}
+	}
+	return ref.fds, true
+}
+
+// kcmpFile is KCMP_FILE: are two fds the same open file description.
+const kcmpFile = 0
+
+// nextScan starts a scan; prune then drops the processes it did not see.
+func (c *fdCache) nextScan() { c.gen++ }
+
+func (c *fdCache) prune() {
+	for k, e := range c.entries {
+		if e.gen != c.gen {
+			delete(c.entries, k)
+		}
+	}
+}
+
+// onCPU is the first field of /proc/PID/schedstat: nanoseconds run.
+func (r *procReader) onCPU(dir string) (uint64, bool) {
+	b, err := r.file(dir + "/schedstat")
+	if err != nil {
+		return 0, false
+	}
+	if i := bytes.IndexByte(b, ' '); i > 0 {
+		return decimal(b[:i]), true
+	}
+	return 0, false
+}

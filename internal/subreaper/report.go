@@ -1,0 +1,245 @@
+package subreaper
+
+import (
+	"encoding/base64"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+	"tinit/internal/drain"
+	"tinit/internal/leak"
+	"tinit/internal/render"
+	"unicode/utf8"
+
+	"golang.org/x/sys/unix"
+)
+
+// Report is what --report writes: one JSON object per run, for CI systems.
+// The README documents its fields.
+type Report struct {
+	Command    []string
+	ExitStatus int
+	// Error is tinit's own one-line message when the run ended before or
+	// instead of the main child (125, 126, 127); "" otherwise.
+	Error      string
+	Started    bool // the main child was started: the fields below mean something
+	MainPID    int
+	MainCode   int    // the main child's exit code, when it exited
+	MainSignal string // the signal that killed it, when one did
+	// Milliseconds: the main child's run, then from its exit until both
+	// pipes reached end of file, then tinit's whole run.
+	MainMs, DrainMs, TotalMs int64
+	Leaked                   []*leak.Leak
+}
+
+// reportJSON is the report's wire form, field by field in the README's
+// order. A pointer is a field that can be null; a slice is never nil, so
+// an empty list is [] and not null.
+type reportJSON struct {
+	Command       []string       `json:"command"`
+	CommandBase64 []*string      `json:"command_base64"`
+	ExitStatus    int            `json:"exit_status"`
+	Error         *string        `json:"error"`
+	MainChild     *mainChildJSON `json:"main_child"`
+	MainMs        *int64         `json:"main_ms"`
+	DrainMs       *int64         `json:"drain_ms"`
+	TotalMs       int64          `json:"total_ms"`
+	Leaked        []leakJSON     `json:"leaked"`
+}
+
+type mainChildJSON struct {
+	PID      int     `json:"pid"`
+	ExitCode *int    `json:"exit_code"`
+	Signal   *string `json:"signal"`
+}
+
+type leakJSON struct {
+	PID           int         `json:"pid"`
+	PPID          int         `json:"ppid"`
+	State         string      `json:"state"`
+	Cmdline       []string    `json:"cmdline"`
+	CmdlineBase64 []*string   `json:"cmdline_base64"`
+	Holds         []leak.Hold `json:"holds"`
+	Feeds         []int       `json:"feeds"`
+	Relay         bool        `json:"relay"`
+	Signal        *string     `json:"signal"`
+}
+
+// JSON encodes r on one line.
+func (r *Report) JSON() []byte {
+	j := reportJSON{
+		Command:       render.OrEmpty(r.Command),
+		CommandBase64: base64s(r.Command),
+		ExitStatus:    r.ExitStatus,
+		Error:         render.NonEmpty(r.Error),
+		TotalMs:       r.TotalMs,
+		Leaked:        make([]leakJSON, 0, len(r.Leaked)),
+	}
+	if r.Started {
+		j.MainChild = &mainChildJSON{PID: r.MainPID, Signal: render.NonEmpty(r.MainSignal)}
+		if r.MainSignal == "" {
+			j.MainChild.ExitCode = &r.MainCode
+		}
+		j.MainMs, j.DrainMs = &r.MainMs, &r.DrainMs
+	}
+	for _, l := range r.Leaked {
+		j.Leaked = append(j.Leaked, leakJSON{
+			PID:           l.PID,
+			PPID:          l.PPID,
+			State:         l.State,
+			Cmdline:       render.OrEmpty(l.Cmdline),
+			CmdlineBase64: base64s(l.Cmdline),
+			Holds:         render.OrEmpty(l.Holds),
+			Feeds:         render.OrEmpty(l.Feeds),
+			Relay:         l.Relay,
+			Signal:        render.NonEmpty(l.Signal),
+		})
+	}
+	return render.MarshalLine(&j)
+}
+
+// base64s is the exact bytes of each word that is not valid UTF-8, whose
+// JSON string holds U+FFFD instead, and null for every other word, whose
+// JSON string is exact.
+func base64s(ss []string) []*string {
+	out := make([]*string, len(ss))
+	for i, s := range ss {
+		if !utf8.ValidString(s) {
+			b := base64.StdEncoding.EncodeToString([]byte(s))
+			out[i] = &b
+		}
+	}
+	return out
+}
+
+// WriteReport writes r to path. A regular file (or none yet) is replaced
+// whole or not at all, by a rename in the directory the file really is in,
+// so a symlink to it stays a symlink. Anything else is written into as it
+// is: a FIFO, a terminal, /dev/stdout, /dev/fd/N. path must be absolute:
+// tinit has left the caller's working directory by the time it writes.
+func WriteReport(path string, r *Report) error {
+	if fd, ok := fdOf(path); ok {
+		// /dev/stdout is tinit's stdout, at its offset: a file that holds
+		// the child's output too keeps it, the report after it. Only an fd
+		// the caller passed counts: every fd tinit opens is close-on-exec,
+		// and every fd it was given is not, or exec would have closed it.
+		if !inherited(fd) {
+			return &fs.PathError{Op: "write", Path: path, Err: unix.EBADF}
+		}
+		if err := drain.WriteQuiet(fd, r.JSON()); err != nil {
+			return &fs.PathError{Op: "write", Path: path, Err: err}
+		}
+		return nil
+	}
+	st, err := os.Stat(path)
+	switch {
+	case err == nil && !st.Mode().IsRegular():
+		return writeInto(path, r.JSON())
+	case err == nil:
+		real, rerr := filepath.EvalSymlinks(path)
+		if rerr != nil || strings.HasPrefix(real, "/proc/") {
+			// Another process's fd: the file it has open, whatever name
+			// that has now.
+			return writeInto(path, r.JSON())
+		}
+		return replaceFile(real, st.Mode().Perm(), r.JSON())
+	case errors.Is(err, fs.ErrNotExist):
+		if lst, lerr := os.Lstat(path); lerr == nil && lst.Mode()&fs.ModeSymlink != 0 {
+			// A symlink to a file yet to be made: make it where it points.
+			return writeInto(path, r.JSON())
+		}
+		return replaceFile(path, 0, r.JSON())
+	}
+	return err
+}
+
+// inherited tells whether fd is open and was passed to tinit by its caller.
+func inherited(fd int) bool {
+	flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+	return err == nil && flags&unix.FD_CLOEXEC == 0
+}
+
+// fdOf tells whether path names one of tinit's own fds (/dev/stdout,
+// /dev/fd/N, /proc/self/fd/N, or a symlink to one of them), and which.
+// Opening such a path would make a new open file at offset 0, and
+// truncating it would wipe what the child wrote there.
+func fdOf(path string) (int, bool) {
+	p := filepath.Clean(path)
+	self := "/proc/" + strconv.Itoa(os.Getpid()) + "/fd/"
+	for range 40 {
+		switch p {
+		case "/dev/stdin":
+			return 0, true
+		case "/dev/stdout":
+			return 1, true
+		case "/dev/stderr":
+			return 2, true
+		}
+		for _, dir := range []string{"/dev/fd/", "/proc/self/fd/", "/proc/thread-self/fd/", self} {
+			if n, ok := strings.CutPrefix(p, dir); ok {
+				fd, err := strconv.Atoi(n)
+				return fd, err == nil && fd >= 0
+			}
+		}
+		t, err := os.Readlink(p)
+		if err != nil {
+			return 0, false
+		}
+		if !filepath.IsAbs(t) {
+			t = filepath.Join(filepath.Dir(p), t)
+		}
+		p = filepath.Clean(t)
+	}
+	return 0, false
+}
+
+// writeInto opens path as it is and writes b to it; a FIFO that nobody
+// opens for reading is an error, not a hang (see openNoHang).
+func writeInto(path string, b []byte) error {
+	fd, err := drain.OpenNoHang(path, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC|unix.O_NOCTTY)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	if err := drain.WriteQuiet(fd, b); err != nil {
+		return &fs.PathError{Op: "write", Path: path, Err: err}
+	}
+	return nil
+}
+
+// replaceFile writes b to a new file beside path and renames it over path.
+// perm keeps an existing file's mode; 0 leaves the new file's to the umask.
+func replaceFile(path string, perm fs.FileMode, b []byte) error {
+	dir, name := filepath.Split(path)
+	var fd int
+	var tmp string
+	err := error(unix.EEXIST)
+	for i := 0; err == unix.EEXIST && i < 100; i++ {
+		tmp = dir + "." + name + ".tinit-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 10)
+		fd, err = unix.Open(tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o644)
+	}
+	if err != nil {
+		// Name the report, not the temporary file beside it.
+		return &fs.PathError{Op: "create", Path: path, Err: err}
+	}
+	if perm != 0 {
+		err = unix.Fchmod(fd, uint32(perm))
+	}
+	if err == nil {
+		err = drain.WriteQuiet(fd, b)
+	}
+	if cerr := unix.Close(fd); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = unix.Rename(tmp, path)
+	}
+	if err != nil {
+		_ = unix.Unlink(tmp)
+		return &fs.PathError{Op: "write", Path: path, Err: err}
+	}
+	return nil
+}
