@@ -1,10 +1,6 @@
 package procview
 
-import (
-	"bytes"
-
-	"golang.org/x/sys/unix"
-)
+import "golang.org/x/sys/unix"
 
 // fdCache keeps, from one round of ending leaks to the next, the pipe fds
 // found in each process, so that a round reads again only the fd tables
@@ -20,7 +16,7 @@ type fdCache struct {
 }
 
 type fdEntry struct {
-	count int64  // open fds, from the size of /proc/PID/fd (Linux 6.2 on)
+	count int64  // open fds
 	ran   uint64 // nanoseconds on the CPU, from /proc/PID/schedstat
 	fds   []pipeFd
 	gen   int
@@ -31,20 +27,23 @@ var ownFds fdCache
 
 // pipeFdsOfProc is pipeFds for p, from the cache when p cannot have
 // changed its fds since the last scan.
-func (c *fdCache) pipeFdsOfProc(r *procReader, p *Proc, dir string) []pipeFd {
-	if p.taskDir != "" || p.threads != 1 {
-		fds, _ := r.pipeFds(dir)
+func (c *fdCache) pipeFdsOfProc(r *scanner, p *Proc) []pipeFd {
+	if p.task.PID != p.PID || p.threads != 1 {
+		fds, _ := r.pipeFds(p.task)
 		return fds
 	}
 	if c.entries == nil {
 		c.entries = map[Key]*fdEntry{}
 	}
-	var st unix.Stat_t
-	count := int64(0)
-	if unix.Stat(dir+"/fd", &st) == nil {
-		count = st.Size
+	// From Linux 6.2 the size of fd/ is the count, one stat; before, procfs
+	// lists fd/, which costs less than the readlinks it may spare.
+	n, err := p.task.FileDescriptorsLen()
+	count := int64(n)
+	if err != nil {
+		count = 0
 	}
-	ran, ranOK := r.onCPU(dir)
+	sched, err := p.task.Schedstat()
+	ran, ranOK := sched.RunningNanoseconds, err == nil
 	k := p.Key()
 	e := c.entries[k]
 	// A process on its way out runs, and closes its fds, but opens none:
@@ -64,7 +63,7 @@ func (c *fdCache) pipeFdsOfProc(r *procReader, p *Proc, dir string) []pipeFd {
 		}
 		return fds
 	}
-	fds, err := r.pipeFds(dir)
+	fds, err := r.pipeFds(p.task)
 	if err != nil || !ranOK || count <= 0 {
 		delete(c.entries, k)
 		return fds
@@ -124,16 +123,4 @@ func (c *fdCache) prune() {
 			delete(c.entries, k)
 		}
 	}
-}
-
-// onCPU is the first field of /proc/PID/schedstat: nanoseconds run.
-func (r *procReader) onCPU(dir string) (uint64, bool) {
-	b, err := r.file(dir + "/schedstat")
-	if err != nil {
-		return 0, false
-	}
-	if i := bytes.IndexByte(b, ' '); i > 0 {
-		return decimal(b[:i]), true
-	}
-	return 0, false
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/prometheus/procfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -19,7 +20,16 @@ type PipeEnd struct {
 // makes its own pipes close-on-exec; a pipe it inherited (stdin from a shell
 // pipeline, say) survived tinit's exec, so it is not.
 func PipeReadEnds(pid int) ([]PipeEnd, error) {
-	fds, err := pipeFdsOf(pid)
+	fs, err := procfs.NewFS(procRoot)
+	if err != nil {
+		return nil, err
+	}
+	h, err := fs.Proc(pid)
+	if err != nil {
+		return nil, err
+	}
+	var r scanner
+	fds, err := r.pipeFds(task{h, procDir(pid)})
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +66,7 @@ func SameFile(pid, a, b int) bool {
 // RunsOwnExecutable tells whether pid runs the same executable file as the
 // caller, or one named name (another copy of it, or one since deleted).
 func RunsOwnExecutable(pid int, name string) bool {
-	exe := procRoot + "/" + strconv.Itoa(pid) + "/exe"
+	exe := procDir(pid) + "/exe"
 	if self, err := os.Stat(procRoot + "/self/exe"); err == nil {
 		if st, err := os.Stat(exe); err == nil && os.SameFile(self, st) {
 			return true
@@ -69,18 +79,25 @@ func RunsOwnExecutable(pid int, name string) bool {
 // Memfds are the contents of pid's memfds named name, which tinit uses to
 // publish its state.
 func Memfds(pid int, name string) [][]byte {
-	dir := procRoot + "/" + strconv.Itoa(pid) + "/fd"
-	ents, err := os.ReadDir(dir)
+	fs, err := procfs.NewFS(procRoot)
+	if err != nil {
+		return nil
+	}
+	h, err := fs.Proc(pid)
+	if err != nil {
+		return nil
+	}
+	fds, err := h.FileDescriptors()
 	if err != nil {
 		return nil
 	}
 	var out [][]byte
-	for _, e := range ents {
-		link, err := os.Readlink(dir + "/" + e.Name())
-		if err != nil || link != "/memfd:"+name+" (deleted)" {
+	for _, fd := range fds {
+		path := fdPath(pid, int(fd))
+		if link, err := os.Readlink(path); err != nil || link != "/memfd:"+name+" (deleted)" {
 			continue
 		}
-		if b, err := os.ReadFile(dir + "/" + e.Name()); err == nil {
+		if b, err := os.ReadFile(path); err == nil {
 			out = append(out, b)
 		}
 	}
@@ -88,5 +105,5 @@ func Memfds(pid int, name string) [][]byte {
 }
 
 func fdPath(pid, fd int) string {
-	return procRoot + "/" + strconv.Itoa(pid) + "/fd/" + strconv.Itoa(fd)
+	return procDir(pid) + "/fd/" + strconv.Itoa(fd)
 }

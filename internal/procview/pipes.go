@@ -1,8 +1,10 @@
 package procview
 
 import (
-	"bytes"
+	"os"
+	"slices"
 	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -14,47 +16,72 @@ type pipeFd struct {
 	flags uint64 // open flags from fdinfo: access mode, O_CLOEXEC
 }
 
-// pipeFdsOf lists the pipe fds of a process; see procReader.pipeFds.
-func pipeFdsOf(pid int) ([]pipeFd, error) {
-	var r procReader
-	return r.pipeFds(procRoot + "/" + strconv.Itoa(pid))
+// pipeFds lists the pipe fds of t, named FIFOs included. Both ends of a
+// pipe are the same inode; fdinfo's flags tell them apart, so fdinfo is
+// read only for pipes. The kernel has no call that lists only the pipes
+// among a process's fds: each fd costs a readlink.
+func (r *scanner) pipeFds(t task) ([]pipeFd, error) {
+	fds, err := t.FileDescriptors()
+	r.allFds = r.allFds[:0]
+	if err != nil {
+		return nil, err
+	}
+	// /proc lists fds in order, a copy of it (a test's) need not: the order
+	// is that of the fds shown for a pipe.
+	slices.Sort(fds)
+	var out []pipeFd
+	for _, fd := range fds {
+		r.allFds = append(r.allFds, int32(fd))
+		name := strconv.Itoa(int(fd))
+		ino := r.pipeInode(t.dir + "/fd/" + name)
+		if ino == 0 {
+			continue
+		}
+		info, err := t.FDInfo(name)
+		if err != nil {
+			continue // closed since the link was read
+		}
+		if flags, err := strconv.ParseUint(info.Flags, 8, 64); err == nil {
+			out = append(out, pipeFd{int(fd), ino, flags})
+		}
+	}
+	return out, nil
 }
 
-// pipeInode names the pipe the fd link name in the fd directory dirfd
-// leads to, or is 0 for anything else. An anonymous pipe's link is
-// "pipe:[INODE]", shorter than the buffer (a longer link is cut short, and
-// is no pipe). A named FIFO's link is its path, so a link to a path is
-// stat'ed: a FIFO is keyed by its device and inode, in a space of its own
-// (fifoKey) that no pipefs inode reaches. Each path is stat'ed once per
-// scan: a process with thousands of fds on one file (/dev/null) costs one
-// stat, not thousands.
-func (r *procReader) pipeInode(dirfd int, name []byte) uint64 {
-	n, err := readlinkat(dirfd, name, r.link[:])
-	link := r.link[:max(n, 0)]
-	switch {
-	case err != nil:
+// pipeInode names the pipe the fd link at path leads to, or is 0 for
+// anything else. An anonymous pipe's link is "pipe:[INODE]". A named FIFO's
+// link is its path, so a link to a path is stat'ed: a FIFO is keyed by its
+// device and inode, in a space of its own (fifoKey) that no pipefs inode
+// reaches. Each path is stat'ed once per scan: a process with thousands of
+// fds on one file (/dev/null) costs one stat, not thousands.
+func (r *scanner) pipeInode(path string) uint64 {
+	link, err := os.Readlink(path)
+	if err != nil {
 		return 0
-	case bytes.HasPrefix(link, []byte("pipe:[")) && bytes.HasSuffix(link, []byte("]")):
-		return decimal(link[len("pipe:[") : len(link)-1])
-	case len(link) == 0 || link[0] != '/':
+	}
+	if n, ok := strings.CutPrefix(link, "pipe:["); ok {
+		n, ok = strings.CutSuffix(n, "]")
+		ino, err := strconv.ParseUint(n, 10, 64)
+		if !ok || err != nil {
+			return 0
+		}
+		return ino
+	}
+	if !strings.HasPrefix(link, "/") {
 		return 0 // a socket, an anon_inode, a memfd
 	}
-	if n < len(r.link) {
-		if key, ok := r.fifos[string(link)]; ok {
-			return key
-		}
+	if key, ok := r.fifos[link]; ok {
+		return key
 	}
 	var st unix.Stat_t
 	key := uint64(0)
-	if unix.Fstatat(dirfd, string(name[:len(name)-1]), &st, 0) == nil && st.Mode&unix.S_IFMT == unix.S_IFIFO {
+	if unix.Stat(path, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFIFO {
 		key = fifoKey(uint64(st.Dev), st.Ino) // Dev is uint32 on mips64
 	}
-	if n < len(r.link) {
-		if r.fifos == nil {
-			r.fifos = map[string]uint64{}
-		}
-		r.fifos[string(link)] = key
+	if r.fifos == nil {
+		r.fifos = map[string]uint64{}
 	}
+	r.fifos[link] = key
 	return key
 }
 
@@ -65,16 +92,12 @@ func fifoKey(dev, ino uint64) uint64 {
 }
 
 // pipeFdsByDirection sorts a process's pipe fds by direction.
-func (r *procReader) pipeFdsByDirection(p *Proc) (writes, reads map[uint64][]int) {
-	dir := p.taskDir
-	if dir == "" {
-		dir = procRoot + "/" + strconv.Itoa(p.PID)
-	}
+func (r *scanner) pipeFdsByDirection(p *Proc) (writes, reads map[uint64][]int) {
 	var fds []pipeFd
 	if r.cache != nil {
-		fds = r.cache.pipeFdsOfProc(r, p, dir)
+		fds = r.cache.pipeFdsOfProc(r, p)
 	} else {
-		fds, _ = r.pipeFds(dir)
+		fds, _ = r.pipeFds(p.task)
 	}
 	proc := p
 	proc.KeptWrites = nil
@@ -96,37 +119,6 @@ func (r *procReader) pipeFdsByDirection(p *Proc) (writes, reads map[uint64][]int
 		}
 	}
 	return writes, reads
-}
-
-// fdFlags reads the octal "flags:" line of an fdinfo file.
-func (r *procReader) fdFlags(path string) (uint64, bool) {
-	b, err := r.file(path)
-	if err != nil {
-		return 0, false
-	}
-	return flagsOf(b)
-}
-
-// fdFlagsAt is fdFlags for the file name (NUL-terminated) in the
-// directory infofd.
-func (r *procReader) fdFlagsAt(infofd int, name []byte) (uint64, bool) {
-	b, err := r.fileAt(infofd, name)
-	if err != nil {
-		return 0, false
-	}
-	return flagsOf(b)
-}
-
-func flagsOf(b []byte) (uint64, bool) {
-	for len(b) > 0 {
-		var line []byte
-		line, b, _ = bytes.Cut(b, []byte("\n"))
-		if v, ok := bytes.CutPrefix(line, []byte("flags:")); ok {
-			n, err := strconv.ParseUint(string(bytes.TrimSpace(v)), 8, 64)
-			return n, err == nil
-		}
-	}
-	return 0, false
 }
 
 func addFd(m map[uint64][]int, ino uint64, fd int) map[uint64][]int {

@@ -1,33 +1,22 @@
 package procview
 
-import (
-	"bytes"
-	"strconv"
-)
+import "strings"
 
 // Written is how many bytes p has written so far (wchar of /proc/PID/io),
 // and whether it waits in a write to a full pipe (its wchan): the two ways a
 // relay shows it is still passing output on.
 func Written(p *Proc) (n uint64, blocked bool, ok bool) {
-	var r procReader
-	dir := procRoot + "/" + strconv.Itoa(p.PID)
-	threadDir := dir
-	if p.taskDir != "" {
-		threadDir = p.taskDir // the main thread has exited: its wchan is 0
+	proc, t, err := p.at()
+	if err != nil {
+		return 0, false, false
 	}
-	if b, err := r.file(threadDir + "/wchan"); err == nil && bytes.HasSuffix(b, []byte("pipe_write")) {
+	// When the main thread has exited, its wchan is 0: t is a live one.
+	if w, err := t.Wchan(); err == nil && strings.HasSuffix(w, "pipe_write") {
 		blocked = true
 	}
-	b, err := r.file(dir + "/io")
+	io, err := proc.IO()
 	if err != nil {
 		return 0, blocked, blocked
 	}
-	for len(b) > 0 {
-		var line []byte
-		line, b, _ = bytes.Cut(b, []byte("\n"))
-		if v, found := bytes.CutPrefix(line, []byte("wchar: ")); found {
-			return decimal(v), blocked, true
-		}
-	}
-	return 0, blocked, blocked
+	return io.WChar, blocked, true
 }

@@ -1,11 +1,11 @@
 package procview
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"strconv"
-	"strings"
+
+	"github.com/prometheus/procfs"
 )
 
 // Proc is what one look at /proc/PID told about a process.
@@ -18,11 +18,10 @@ type Proc struct {
 	Starttime uint64           // clock ticks after boot: with PID, names the process uniquely
 	Writes    map[uint64][]int // pipe inode -> fds open for writing
 	Reads     map[uint64][]int // pipe inode -> fds open for reading
-	// taskDir is /proc/PID/task/TID of a live thread when the main thread
-	// has exited (pthread_exit): the process's own fd/ is then empty.
-	taskDir string
-	threads int
-	exiting bool // in the kernel's exit path: it will open no more fds
+	proc      procfs.Proc      // /proc/PID
+	task      task             // where its fds and state are live
+	threads   int
+	exiting   bool // in the kernel's exit path: it will open no more fds
 	// KeptWrites are the pipes it writes through an fd without O_CLOEXEC,
 	// one it keeps across exec: a child between fork and exec also holds
 	// its parent's close-on-exec pipes (the one that reports a failed
@@ -54,14 +53,24 @@ type Snapshot struct {
 // --fork` without --mount-proc), where its pids would name other processes.
 var ErrNoProc = errors.New("/proc does not show this pid namespace")
 
-// procRoot is where Scan looks; tests of the scanner point it elsewhere.
-var procRoot = "/proc"
+// scanner is one scan: the FIFOs it has stat'ed and, for ScanOwn, the fd
+// tables earlier scans read.
+type scanner struct {
+	fs     procfs.FS
+	fifos  map[string]uint64 // fd link path -> fifoKey, or 0 for no FIFO
+	cache  *fdCache
+	allFds []int32 // every fd number pipeFds saw last
+}
 
 // Scan reads every process in /proc; withFds also reads their pipe fds,
 // which costs a readlink per fd. Processes that vanish or deny access midway
 // are skipped or kept without fds: a scan never fails for one process.
 func Scan(withFds bool) (*Snapshot, error) {
-	var r procReader
+	fs, err := ownFS()
+	if err != nil {
+		return nil, err
+	}
+	r := scanner{fs: fs}
 	snap, err := r.procs(true)
 	if err == nil && withFds {
 		for _, p := range snap.Procs {
@@ -78,7 +87,11 @@ func Scan(withFds bool) (*Snapshot, error) {
 // reparented to tinit): reading every fd of every process on a busy host
 // would make each round of ending leaks take seconds.
 func ScanOwn() (*Snapshot, error) {
-	var r procReader
+	fs, err := ownFS()
+	if err != nil {
+		return nil, err
+	}
+	r := scanner{fs: fs}
 	// The command lines are only drawn for holders, which are all in own:
 	// on a host with thousands of processes, a subreaper reads them only
 	// for its own.
@@ -95,7 +108,7 @@ func ScanOwn() (*Snapshot, error) {
 	}
 	for _, p := range own {
 		if p != nil {
-			r.cmdline(p)
+			cmdline(p)
 		}
 	}
 	r.cache = &ownFds
@@ -109,129 +122,64 @@ func ScanOwn() (*Snapshot, error) {
 	return snap, nil
 }
 
-func (r *procReader) procs(withCmdline bool) (*Snapshot, error) {
-	self := os.Getpid()
-	if link, err := os.Readlink(procRoot + "/self"); err != nil || link != strconv.Itoa(self) {
-		return nil, ErrNoProc
-	}
-	entries, err := os.ReadDir(procRoot)
+func (r *scanner) procs(withCmdline bool) (*Snapshot, error) {
+	all, err := r.fs.AllProcs()
 	if err != nil {
 		return nil, ErrNoProc
 	}
-	snap := &Snapshot{Self: self, Procs: make(map[int]*Proc, len(entries))}
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if p, ok := r.proc(pid, withCmdline); ok {
-			snap.Procs[pid] = p
+	snap := &Snapshot{Self: os.Getpid(), Procs: make(map[int]*Proc, len(all))}
+	for _, h := range all {
+		if p, ok := r.proc(h, withCmdline); ok {
+			snap.Procs[h.PID] = p
 		}
 	}
 	return snap, nil
 }
 
-// readProc reads one process; see procReader.proc.
-func readProc(pid int, withCmdline bool) (*Proc, bool) {
-	var r procReader
-	return r.proc(pid, withCmdline)
-}
-
-// proc reads /proc/PID/stat and, if asked, cmdline. The command name in stat
-// may hold spaces and parentheses, so the other fields count from the last
-// ')'.
-func (r *procReader) proc(pid int, withCmdline bool) (*Proc, bool) {
-	dir := procRoot + "/" + strconv.Itoa(pid)
-	b, err := r.file(dir + "/stat")
+// proc reads h's stat and, if asked, its command line. A process that
+// vanished since the directory was listed has no stat, and is skipped.
+func (r *scanner) proc(h procfs.Proc, withCmdline bool) (*Proc, bool) {
+	st, err := h.Stat()
 	if err != nil {
 		return nil, false
 	}
-	open, end := bytes.IndexByte(b, '('), bytes.LastIndexByte(b, ')')
-	if open < 0 || end < open {
-		return nil, false
-	}
-	// Fields from the state on; the start time is the 20th.
-	var f [20][]byte
-	n := 0
-	for rest := b[end+1:]; n < len(f); n++ {
-		rest = bytes.TrimLeft(rest, " ")
-		i := bytes.IndexAny(rest, " \n")
-		if i <= 0 {
-			break
-		}
-		f[n], rest = rest[:i], rest[i:]
-	}
-	if n < len(f) {
-		return nil, false
-	}
-	p := &Proc{PID: pid, Comm: string(b[open+1 : end]), State: string(f[0])}
-	p.PPID = int(decimal(f[1]))
-	p.Pgid = int(decimal(f[2]))
-	p.Sid = int(decimal(f[3]))
-	p.Starttime = decimal(f[19])
-	p.threads = int(decimal(f[17]))
-	p.exiting = decimal(f[6])&pfExiting != 0
+	p := &Proc{PID: h.PID, PPID: st.PPID, Pgid: st.PGRP, Sid: st.Session, State: st.State, Comm: st.Comm,
+		Starttime: st.Starttime, threads: st.NumThreads, exiting: st.Flags&pfExiting != 0,
+		proc: h, task: task{h, procDir(h.PID)}}
 	if p.State == "Z" {
 		// A zombie main thread with live threads is a live process: it
 		// holds its fds and runs, seen through one of its threads.
-		if tdir, state, ok := r.liveThread(dir, pid); ok {
-			p.taskDir, p.State, dir = tdir, state, tdir
+		if t, state, ok := r.liveThread(h.PID); ok {
+			p.task, p.State = t, state
 		}
 	}
 	if withCmdline {
-		r.cmdline(p)
+		cmdline(p)
 	}
 	return p, true
 }
 
 // cmdline reads p's command line.
-func (r *procReader) cmdline(p *Proc) {
-	dir := p.taskDir
-	if dir == "" {
-		dir = procRoot + "/" + strconv.Itoa(p.PID)
-	}
-	if c, err := r.file(dir + "/cmdline"); err == nil && len(c) > 0 {
-		p.Cmdline = strings.Split(strings.TrimSuffix(string(c), "\x00"), "\x00")
+func cmdline(p *Proc) {
+	if c, err := p.task.CmdLine(); err == nil && len(c) > 0 {
+		p.Cmdline = c
 	}
 }
 
 // liveThread finds a thread of pid other than its main one that has not
 // exited, and its state letter.
-func (r *procReader) liveThread(dir string, pid int) (taskDir, state string, ok bool) {
-	d, err := os.Open(dir + "/task")
+func (r *scanner) liveThread(pid int) (task, string, bool) {
+	threads, err := r.fs.AllThreads(pid)
 	if err != nil {
-		return "", "", false
+		return task{}, "", false
 	}
-	tids, err := d.Readdirnames(-1)
-	d.Close()
-	if err != nil {
-		return "", "", false
-	}
-	for _, tid := range tids {
-		if tid == strconv.Itoa(pid) {
+	for _, t := range threads {
+		if t.PID == pid {
 			continue
 		}
-		b, err := r.file(dir + "/task/" + tid + "/stat")
-		end := bytes.LastIndexByte(b, ')')
-		if err != nil || end < 0 || len(b) < end+3 {
-			continue
-		}
-		if st := string(b[end+2 : end+3]); st != "Z" && st != "X" {
-			return dir + "/task/" + tid, st, true
+		if st, err := t.Stat(); err == nil && st.State != "Z" && st.State != "X" {
+			return task{t, procDir(pid) + "/task/" + strconv.Itoa(t.PID)}, st.State, true
 		}
 	}
-	return "", "", false
-}
-
-// decimal parses the unsigned decimal numbers of stat; anything else
-// (a negative tty_nr, say) is not asked for.
-func decimal(b []byte) uint64 {
-	var n uint64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0
-		}
-		n = n*10 + uint64(c-'0')
-	}
-	return n
+	return task{}, "", false
 }

@@ -24,7 +24,12 @@ func Signal(p *Proc, sig unix.Signal) error {
 	if pinned {
 		defer unix.Close(fd)
 	}
-	if st, ok := starttime(p.PID); !ok || st != p.Starttime {
+	// p's /proc/PID now names whichever process has the pid.
+	proc, _, err := p.at()
+	if err != nil {
+		return errGone
+	}
+	if st, err := proc.Stat(); err != nil || st.Starttime != p.Starttime {
 		return errGone
 	}
 	if pinned {
@@ -36,13 +41,4 @@ func Signal(p *Proc, sig unix.Signal) error {
 		return errGone
 	}
 	return err
-}
-
-// starttime is the start time of the process that has pid now.
-func starttime(pid int) (uint64, bool) {
-	p, ok := readProc(pid, false)
-	if !ok {
-		return 0, false
-	}
-	return p.Starttime, true
 }

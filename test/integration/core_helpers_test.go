@@ -7,11 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"tinit/internal/procview"
 )
 
 // coreMode is how a core test starts tinit: as pid 1 of a new pid namespace,
@@ -197,15 +198,11 @@ type procStat struct {
 }
 
 func readStat(pid int) (procStat, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	st, err := procview.Stat(pid)
 	if err != nil {
 		return procStat{}, err
 	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	ppid, _ := strconv.Atoi(f[1])
-	pgrp, _ := strconv.Atoi(f[2])
-	return procStat{pid: pid, ppid: ppid, pgrp: pgrp, state: f[0]}, nil
+	return procStat{pid: pid, ppid: st.PPID, pgrp: st.PGRP, state: st.State}, nil
 }
 
 func allStats() []procStat {

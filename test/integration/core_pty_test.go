@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"tinit/internal/procview"
 )
 
 // openPty returns a new pseudo-terminal's master and its slave, unlocked.
@@ -44,15 +46,11 @@ func openPty(t *testing.T) (master, slave *os.File) {
 
 // ttyStat is a process's process group and its terminal's foreground group.
 func ttyStat(pid int) (state string, pgrp, tpgid int, ok bool) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	st, err := procview.Stat(pid)
 	if err != nil {
 		return "", 0, 0, false
 	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	pgrp, _ = strconv.Atoi(f[2])
-	tpgid, _ = strconv.Atoi(f[5])
-	return f[0], pgrp, tpgid, true
+	return st.State, st.PGRP, st.TPGID, true
 }
 
 // TestCoreJobControlUnderPty runs an interactive bash under tinit on a

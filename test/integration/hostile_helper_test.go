@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"tinit/internal/procview"
 )
 
 // hostileBin is the misbehaving test program of testdata/hostile, built once
@@ -125,14 +127,11 @@ func (r report) afterMain() time.Duration {
 // cpuTicks is utime+stime of pid, in clock ticks.
 func cpuTicks(t testing.TB, pid int) int {
 	t.Helper()
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	st, err := procview.Stat(pid)
 	if err != nil {
 		t.Fatalf("reading stat of %d: %v", pid, err)
 	}
-	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-	u, _ := strconv.Atoi(f[11])
-	s, _ := strconv.Atoi(f[12])
-	return u + s
+	return int(st.UTime + st.STime)
 }
 
 // childOf waits for pid's first child to appear and returns it: unshare
