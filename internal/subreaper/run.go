@@ -38,7 +38,7 @@ func Run(cfg Config) int {
 		return r.failed(ExitFailure, "cannot set the parent-death signal: "+err.Error())
 	}
 	r.tty = controllingTTY()
-	onOneCPU(func() { r.sigs = listen() })
+	r.sigs = listen()
 	dopts := cfg.Drain
 	dopts.Log = func(m string) { l.Error(m) }
 	d, err := drain.New(dopts)
