@@ -9,9 +9,9 @@ import (
 )
 
 // Ender ends leaked holders round by round. Sources (holders nobody feeds)
-// get SIGTERM (then SIGCONT, if stopped); once the first SIGTERM is
-// KillAfter old, every source still holding gets SIGKILL, newcomers forked
-// meanwhile included. Relays get only SIGCONT, if stopped: they end by
+// follow one Escalation: SIGTERM (then SIGCONT, if stopped), and once the
+// first SIGTERM is KillAfter old, SIGKILL to every source still holding,
+// newcomers forked meanwhile included. Relays get only SIGCONT, if stopped: they end by
 // themselves at end of file, after passing on what they had read.
 //
 // A relay whose feeders are gone is left to finish while it delivers, however
@@ -21,26 +21,20 @@ import (
 // subprocess.run(stdout=PIPE) reads from what it forks, and would otherwise
 // fork forever.
 type Ender struct {
-	KillAfter time.Duration
-
-	round     int
-	killNow   bool
-	firstTerm time.Time
-	tracks    map[procview.Key]*track
-	byPID     map[int]*track // the latest process seen with each pid
-	ended     []*Leak
-	// progress reads how much a process has written so far; tests of the
-	// Ender replace it.
-	progress func(*procview.Proc) (written uint64, blocked bool, ok bool)
-	// signal sends a signal; tests replace it.
-	signal func(*procview.Proc, unix.Signal) error
+	sys     System
+	esc     Escalation
+	round   int
+	killNow bool
+	tracks  map[procview.Key]*track
+	byPID   map[int]*track // the latest process seen with each pid
+	ended   []*Leak
 }
 
-func (e *Ender) sendSignal(p *procview.Proc, sig unix.Signal) error {
-	if e.signal != nil {
-		return e.signal(p, sig)
-	}
-	return procview.Signal(p, sig)
+// NewEnder is an Ender that acts through sys, giving sources killAfter
+// between SIGTERM and SIGKILL.
+func NewEnder(sys System, killAfter time.Duration) *Ender {
+	return &Ender{sys: sys, esc: Escalation{KillAfter: killAfter},
+		tracks: map[procview.Key]*track{}, byPID: map[int]*track{}}
 }
 
 type track struct {
@@ -53,16 +47,13 @@ type track struct {
 	idleSince time.Time // since when a relay without feeders has written nothing
 }
 
-// Leak is a holder tinit had to act on, for the report.
+// Leak is a holder tinit had to act on, for the report: the holder as the
+// scan that first found it saw it, which is what stderr drew, and the last
+// signal tinit sent it. Later scans change neither its state nor its
+// command line in the report, so the two always agree.
 type Leak struct {
-	PID     int
-	PPID    int
-	State   string
-	Cmdline []string
-	Holds   []Hold
-	Feeds   []int
-	Relay   bool
-	Signal  string // the last signal tinit sent it
+	Holder
+	Signal string // "" when no signal reached it
 }
 
 // NewHolders tells which of hs this Ender has not seen before: the report
@@ -83,9 +74,6 @@ func (e *Ender) NewHolders(hs []*Holder) []*Holder {
 // gets SIGCONT alone, to pass on what it holds. A running process is never
 // sent SIGCONT: a shell, an editor or a test's own handler may act on it.
 func (e *Ender) Round(now time.Time, hs []*Holder) {
-	if e.tracks == nil {
-		e.tracks, e.byPID = map[procview.Key]*track{}, map[int]*track{}
-	}
 	e.round++
 	byPID := make(map[int]*Holder, len(hs))
 	for _, h := range hs {
@@ -109,7 +97,7 @@ func (e *Ender) Round(now time.Time, hs []*Holder) {
 		}
 		e.act(now, e.tracks[h.Key()], h)
 		if stopped(h.State) {
-			_ = e.sendSignal(h.Proc, unix.SIGCONT)
+			_ = e.sys.Signal(h.Proc, unix.SIGCONT)
 		}
 	}
 }
@@ -165,15 +153,12 @@ func (e *Ender) act(now time.Time, t *track, h *Holder) {
 	case t.wasRelay:
 		t.source = true
 	}
-	switch {
-	case !e.firstTerm.IsZero() && now.Sub(e.firstTerm) >= e.KillAfter:
-		e.send(t, h, unix.SIGKILL)
-	case !t.termed:
-		if e.firstTerm.IsZero() {
-			e.firstTerm = now
-		}
+	sig := e.esc.Next(now, t.termed)
+	if sig == unix.SIGTERM {
 		t.termed = true
-		e.send(t, h, unix.SIGTERM)
+	}
+	if sig != 0 {
+		e.send(t, h, sig)
 	}
 }
 
@@ -182,20 +167,16 @@ func (e *Ender) act(now time.Time, t *track, h *Holder) {
 // pipe (tinit's own output may be slow to drain), or has been idle for less
 // than KillAfter. A relay whose writes cannot be read is idle.
 func (e *Ender) delivering(now time.Time, t *track, h *Holder) bool {
-	progress := e.progress
-	if progress == nil {
-		progress = procview.Written
-	}
-	n, blocked, ok := progress(h.Proc)
+	n, blocked, ok := e.sys.Written(h.Proc)
 	if t.idleSince.IsZero() || (ok && (n != t.written || blocked)) {
 		t.idleSince, t.written = now, n
 		return true
 	}
-	return now.Sub(t.idleSince) < e.KillAfter
+	return now.Sub(t.idleSince) < e.esc.KillAfter
 }
 
 func (e *Ender) send(t *track, h *Holder, sig unix.Signal) {
-	if e.sendSignal(h.Proc, sig) == nil {
+	if e.sys.Signal(h.Proc, sig) == nil {
 		t.leak.Signal = unix.SignalName(sig)
 	}
 }
@@ -204,13 +185,22 @@ func (e *Ender) track(h *Holder) *track {
 	k := h.Key()
 	t := e.tracks[k]
 	if t == nil {
-		t = &track{round: e.round, leak: &Leak{PID: h.PID, PPID: h.PPID, State: h.State, Cmdline: h.Cmdline,
-			Holds: h.Holds, Feeds: h.Feeds, Relay: h.Relay}}
+		t = &track{round: e.round, leak: &Leak{Holder: firstSeen(h)}}
 		e.tracks[k] = t
 		e.byPID[h.PID] = t
 		e.ended = append(e.ended, t.leak)
 	}
 	return t
+}
+
+// firstSeen is h without the fd tables of its process: the report never shows
+// them, and with thousands of leaks they would be most of tinit's memory.
+func firstSeen(h *Holder) Holder {
+	p := *h.Proc
+	p.Writes, p.Reads, p.KeptWrites = nil, nil, nil
+	k := *h
+	k.Proc = &p
+	return k
 }
 
 // Seen tells whether pid was one of the holders already acted on: a fresh

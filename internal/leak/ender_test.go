@@ -11,25 +11,49 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// enderBed runs an Ender over hand-made snapshots and records what it
-// would send, as "PID:SIGNAL".
-type enderBed struct {
-	e     Ender
-	sent  []string
-	raw   []string       // sent, in the order sent
-	wrote map[int]uint64 // pid -> bytes written so far
+// fakeSystem is a System with hand-made snapshots, a clock that moves only
+// when told, and a record of what would be sent, as "PID:SIGNAL".
+type fakeSystem struct {
 	now   time.Time
+	snap  *procview.Snapshot // what both scans see; nil: no /proc
+	sent  []string
+	wrote map[int]uint64 // pid -> bytes written so far
+}
+
+func newFakeSystem() *fakeSystem {
+	return &fakeSystem{now: time.Unix(1000, 0), wrote: map[int]uint64{}}
+}
+
+func (f *fakeSystem) Now() time.Time { return f.now }
+func (f *fakeSystem) ScanOwn() (*procview.Snapshot, error) {
+	if f.snap == nil {
+		return nil, procview.ErrNoProc
+	}
+	return f.snap, nil
+}
+func (f *fakeSystem) Scan() (*procview.Snapshot, error) { return f.ScanOwn() }
+func (f *fakeSystem) Written(p *procview.Proc) (uint64, bool, bool) {
+	return f.wrote[p.PID], false, true
+}
+func (f *fakeSystem) Signal(p *procview.Proc, sig unix.Signal) error {
+	f.sent = append(f.sent, fmt.Sprintf("%d:%s", p.PID, unix.SignalName(sig)))
+	return nil
+}
+func (f *fakeSystem) Kill(pid int, sig unix.Signal) error {
+	f.sent = append(f.sent, fmt.Sprintf("%d:%s", pid, unix.SignalName(sig)))
+	return nil
+}
+
+// enderBed runs an Ender over hand-made snapshots.
+type enderBed struct {
+	*fakeSystem
+	e   *Ender
+	raw []string // sent, in the order sent
 }
 
 func newEnderBed() *enderBed {
-	b := &enderBed{wrote: map[int]uint64{}, now: time.Unix(1000, 0)}
-	b.e = Ender{KillAfter: time.Second}
-	b.e.signal = func(p *procview.Proc, sig unix.Signal) error {
-		b.sent = append(b.sent, fmt.Sprintf("%d:%s", p.PID, unix.SignalName(sig)))
-		return nil
-	}
-	b.e.progress = func(p *procview.Proc) (uint64, bool, bool) { return b.wrote[p.PID], false, true }
-	return b
+	f := newFakeSystem()
+	return &enderBed{fakeSystem: f, e: NewEnder(f, time.Second)}
 }
 
 // round scans ps after d more time and returns what was sent.

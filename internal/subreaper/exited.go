@@ -1,8 +1,10 @@
 package subreaper
 
 import (
-	"tinit/internal/render"
+	"strconv"
 	"unsafe"
+
+	"tinit/internal/render"
 
 	"golang.org/x/sys/unix"
 )
@@ -32,7 +34,7 @@ func exitedChild() (int, error) {
 
 // reap is reapAll, naming the children only when -v or -w will log them.
 func (r *run) reap() bool {
-	return reapAll(r.cfg.Verbosity > 0 || r.cfg.WarnOnReap, r.onReap)
+	return r.sys.reap(r.cfg.Verbosity > 0 || r.cfg.WarnOnReap, r.onReap)
 }
 
 // pidAndName is "12 (sleep)", or "12" when the name is unknown.
@@ -42,3 +44,5 @@ func pidAndName(pid int, name string) string {
 	}
 	return itoa(pid) + " (" + render.Quote(name) + ")"
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }

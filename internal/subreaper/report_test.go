@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"tinit/internal/leak"
+	"tinit/internal/procview"
 	"unicode/utf8"
 )
 
@@ -16,9 +17,10 @@ func TestReportJSONDecodes(t *testing.T) {
 		ExitStatus: 3, Started: true, MainPID: 2, MainCode: 3,
 		MainMs: 12, DrainMs: 400, TotalMs: 420,
 		Leaked: []*leak.Leak{
-			{PID: 7, PPID: 1, State: "S", Cmdline: []string{"sleep", "1000"},
-				Holds: []leak.Hold{{Stream: "stdout", Fd: 1}, {Stream: "stderr", Fd: 2}}, Signal: "SIGKILL"},
-			{PID: 9, PPID: 7, State: "T", Cmdline: []string{"cat"}, Feeds: []int{7}, Relay: true},
+			{Holder: leak.Holder{Proc: &procview.Proc{PID: 7, PPID: 1, State: "S", Cmdline: []string{"sleep", "1000"}},
+				Holds: []leak.Hold{{Stream: "stdout", Fd: 1}, {Stream: "stderr", Fd: 2}}}, Signal: "SIGKILL"},
+			{Holder: leak.Holder{Proc: &procview.Proc{PID: 9, PPID: 7, State: "T", Cmdline: []string{"cat"}},
+				Feeds: []int{7}, Relay: true}},
 		},
 	}
 	type leak struct {
@@ -120,7 +122,8 @@ func FuzzReportJSON(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, word string) {
-		r := &Report{Command: []string{"sh", word}, ExitStatus: 1, Leaked: []*leak.Leak{{PID: 7, Cmdline: []string{word}}}}
+		r := &Report{Command: []string{"sh", word}, ExitStatus: 1, Leaked: []*leak.Leak{
+			{Holder: leak.Holder{Proc: &procview.Proc{PID: 7, Cmdline: []string{word}}}}}}
 		b := r.JSON()
 		if b[len(b)-1] != '\n' || strings.Count(string(b), "\n") != 1 || !utf8.Valid(b) {
 			t.Fatalf("want one line of UTF-8 JSON, got %q", b)

@@ -32,20 +32,20 @@ func Run(cfg Config) int {
 	debug.SetGCPercent(50)
 	l := newLogger(cfg.Verbosity)
 	defer l.flush()
-	r := &run{cfg: cfg, l: l, start: time.Now()}
+	r := &run{cfg: cfg, l: l, sys: osWorld{}, start: time.Now()}
 	r.pid1 = becomeReaper(l)
 	if err := setPdeathsig(cfg.Pdeathsig); err != nil {
 		return r.failed(ExitFailure, "cannot set the parent-death signal: "+err.Error())
 	}
 	r.tty = controllingTTY()
-	onOneCPU(func() { r.sigs = listen() })
+	r.sigs = listen()
 	dopts := cfg.Drain
 	dopts.Log = func(m string) { l.Error(m) }
 	d, err := drain.New(dopts)
 	if err != nil {
 		return r.failed(ExitFailure, err.Error())
 	}
-	r.d = d
+	r.out = d
 	path, err := resolve(cfg.Argv[0])
 	if err == nil {
 		d.Launch()
@@ -84,42 +84,41 @@ func Run(cfg Config) int {
 type run struct {
 	cfg   Config
 	l     logger
+	sys   world
 	pid1  bool
 	tty   bool
 	sigs  *signalSet
-	d     *drain.Drain
+	out   output
 	start time.Time
 	state *stateFile // what tinit ps reads
 
+	phase    phase
 	mainPID  int
-	mainDone bool
 	mainWS   unix.WaitStatus
-	mainAt   time.Time
-
-	drained   bool
+	mainAt   time.Time // when the main child was reaped; zero while it runs
+	children bool
+	// drainedAt is when both pipes reached end of file; zero before. The
+	// output may be complete before the main child exits.
 	drainedAt time.Time
-	children  bool
-	hurry     bool // a stop signal came after the main child exited: no more grace
-	killing   bool // a second one came: SIGKILL to everything left
+	// stops counts stop signals after the main child exited: the first
+	// cuts grace short, the second kills everything left.
+	stops  int
+	ending *leak.Ending
+}
 
-	ender        leak.Ender
-	reported     bool
-	forksUnsaid  int       // holders forked by known leaks, not yet counted on stderr
-	forksSaidAt  time.Time // when they were last counted
-	unseenSince  time.Time
-	restStarted  bool
-	restDeadline time.Time
-	noProcSaid   bool
-	groupGone    bool // without /proc: what tinit signals is empty for good
+// newEnding readies the ending of what the main child will leave.
+func (r *run) newEnding() {
+	r.ending = leak.NewEnding(leak.Setup{System: r.sys, Log: r.l, Output: r.out,
+		KillAfter: r.cfg.KillAfter, Pid1: r.pid1, Group: r.mainPID})
 }
 
 func (r *run) loop() int {
-	r.ender = leak.Ender{KillAfter: r.cfg.KillAfter}
+	r.newEnding()
 	timer := time.NewTimer(time.Hour)
-	drainDone := r.d.Done()
+	drainDone := r.out.Done()
 	r.children = r.reap()
 	for {
-		exit, wake := r.step(time.Now())
+		exit, wake := r.step(r.sys.Now())
 		if exit {
 			return r.finish()
 		}
@@ -136,7 +135,7 @@ func (r *run) loop() int {
 			}
 		case <-drainDone:
 			drainDone = nil
-			r.drained, r.drainedAt = true, time.Now()
+			r.drainedAt = r.sys.Now()
 			r.l.Info("output complete: both pipes reached end of file")
 		case <-timer.C:
 			r.children = r.reap()
@@ -144,47 +143,41 @@ func (r *run) loop() int {
 	}
 }
 
-// step decides what the loop waits for next, and whether tinit is done:
-// the main child has exited, its output pipes have reached end of file, and
-// no descendant is left. It returns how long until it wants to run again, or
-// -1 for not until something happens.
+// step moves the phase on and does one round of what it asks for. tinit is
+// done once the main child has exited, its output pipes have reached end
+// of file, and no descendant is left. step returns how long until it wants
+// to run again, or -1 for not until something happens.
 func (r *run) step(now time.Time) (exit bool, wake time.Duration) {
-	if !r.mainDone {
-		return false, -1
-	}
-	if !r.drained {
-		deadline := r.mainAt.Add(r.cfg.Grace)
-		if !r.hurry && now.Before(deadline) {
-			return false, deadline.Sub(now)
-		}
-		r.endHolders(now)
-		return false, scanInterval
-	}
-	r.sayForks(now, true)
-	if r.children {
+	if !r.drainedAt.IsZero() && !r.mainAt.IsZero() && r.children {
+		// A child may have exited with its SIGCHLD still on the way:
+		// a round of ending the rest would find nothing to end.
 		r.children = r.reap()
 	}
-	if !r.children {
-		return true, 0
+	r.advance(now)
+	switch r.phase {
+	case childRunning:
+		return false, -1
+	case grace:
+		return false, r.graceEnd().Sub(now)
+	case endingHolders:
+		if r.ending.Holders(now, r.mainAt, r.children) {
+			r.out.Abandon()
+		}
+		return false, scanInterval
+	case endingRest:
+		r.ending.Rest(now)
+		return false, scanInterval
 	}
-	if r.outOfReach(now) {
-		r.l.Error("descendants that left the main child's process group are still running; without /proc tinit cannot name them, so it exits without them")
-		return true, 0
-	}
-	r.endRest(now)
-	return false, scanInterval
+	return true, 0
 }
 
 func (r *run) onReap(pid int, ws unix.WaitStatus, name string) {
 	if pid == r.mainPID {
-		r.mainDone, r.mainWS, r.mainAt = true, ws, time.Now()
+		r.mainWS, r.mainAt = ws, r.sys.Now()
 		r.state.setMain(0)
 		r.l.Info("main child ", itoa(pid), " ", describe(ws))
 		if r.tty {
 			takeForeground(r.l)
-		}
-		if !r.drained {
-			r.l.Info("waiting up to ", r.cfg.Grace.String(), " for its output to reach end of file")
 		}
 		return
 	}
@@ -199,15 +192,19 @@ func (r *run) forward(sig unix.Signal) {
 	if swallowed(sig, r.tty) {
 		return
 	}
-	if r.mainDone {
+	if !r.mainAt.IsZero() {
 		switch sig {
 		case unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT:
-			if r.hurry {
-				r.killNow()
-				return
+			// As a second Ctrl-C does in docker compose, the second
+			// stop kills everything; later ones change nothing, so a
+			// storm of them cannot make the loop scan /proc per signal.
+			r.stops++
+			switch r.stops {
+			case 1:
+				r.l.Info(unix.SignalName(sig), " after the main child exited: ending what is left now")
+			case 2:
+				r.ending.KillNow(r.sys.Now())
 			}
-			r.l.Info(unix.SignalName(sig), " after the main child exited: ending what is left now")
-			r.hurry = true
 		}
 		return
 	}
@@ -240,7 +237,7 @@ func (r *run) finish() int {
 }
 
 func (r *run) report(status int) *Report {
-	now := time.Now()
+	now := r.sys.Now()
 	rep := &Report{
 		Command:    r.cfg.Argv,
 		ExitStatus: status,
@@ -248,10 +245,9 @@ func (r *run) report(status int) *Report {
 		MainPID:    r.mainPID,
 		MainMs:     r.mainAt.Sub(r.start).Milliseconds(),
 		TotalMs:    now.Sub(r.start).Milliseconds(),
-		Leaked:     r.ender.Leaks(),
-	}
-	if r.drained {
-		rep.DrainMs = max(0, r.drainedAt.Sub(r.mainAt).Milliseconds())
+		Leaked:     r.ending.Leaks(),
+		// The output may have ended before the main child did.
+		DrainMs: max(0, r.drainedAt.Sub(r.mainAt).Milliseconds()),
 	}
 	if r.mainWS.Signaled() {
 		rep.MainSignal = unix.SignalName(r.mainWS.Signal())

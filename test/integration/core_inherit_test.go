@@ -125,9 +125,9 @@ func TestCoreEnvironmentInherited(t *testing.T) {
 }
 
 // TestCoreCPUAffinityInherited: the child and every thread of tinit keep the
-// CPUs the caller allowed, also when the caller restricted them. tinit pins
-// its threads to one CPU while it installs its signal handlers; a thread
-// left pinned, or a child forked from one, would show here as a narrower
+// CPUs the caller allowed, also when the caller restricted them. A thread
+// of tinit's narrowed (as one once was, pinned while installing signal
+// handlers), or a child forked from one, would show here as a narrower
 // list.
 func TestCoreCPUAffinityInherited(t *testing.T) {
 	if runtime.NumCPU() < 2 {

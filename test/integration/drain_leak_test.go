@@ -190,8 +190,10 @@ func TestDrainLeakers(t *testing.T) {
 			if !strings.Contains(r.Stderr, strconv.Itoa(l.PID)+" [") {
 				t.Fatalf("stderr does not show pid %d", l.PID)
 			}
+			// The report records only SIGTERM and SIGKILL: a relay's
+			// SIGCONT, when it was stopped, is no ending.
 			for _, o := range j.Leaked {
-				if o.Relay && o.Signal != nil && *o.Signal != "SIGCONT" {
+				if o.Relay && o.Signal != nil {
 					t.Fatalf("relay %v was sent %s: it should end by itself at end of file", o.Cmdline, *o.Signal)
 				}
 			}

@@ -1,0 +1,109 @@
+package leak
+
+import (
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Setup is what an Ending needs to know of the run.
+type Setup struct {
+	System    System
+	Log       Log
+	Output    Output
+	KillAfter time.Duration
+	// Pid1: tinit is pid 1 of its namespace, so without /proc it can
+	// still signal every process there (kill -1).
+	Pid1 bool
+	// Group is the main child's process group: all a subreaper without
+	// /proc can name.
+	Group int
+}
+
+// Ending is what tinit does, round by round, about the processes the main
+// child left behind: end the holders of the output (Holders), then, once
+// the output is complete, every descendant left (Rest), and tell on stderr
+// what it found and did. Which of the two runs when is the caller's loop's
+// to decide.
+type Ending struct {
+	Setup
+	holders *Ender
+	rest    Escalation
+	// groupGone: without /proc, kill said the group is empty, for good.
+	groupGone bool
+	// unseenSince is when holders were last seen, or bytes last waited in
+	// a pipe; zero while either is the case.
+	unseenSince time.Time
+	gaveUp      bool
+	said        reportState
+}
+
+// NewEnding is an Ending for the run s describes.
+func NewEnding(s Setup) *Ending {
+	return &Ending{Setup: s, holders: NewEnder(s.System, s.KillAfter), rest: Escalation{KillAfter: s.KillAfter}}
+}
+
+// Holders is one round of ending what keeps the output open, mainAt being
+// when the main child exited; children tells whether tinit has any child
+// left. It returns true once, when tinit should stop waiting for the
+// output (see giveUpIfUnseen).
+func (e *Ending) Holders(now, mainAt time.Time, children bool) (giveUp bool) {
+	snap, err := e.System.ScanOwn()
+	if err != nil {
+		e.sayNoProc(err)
+		e.Rest(now)
+		return e.giveUpIfUnseen(now, !children || e.OutOfReach(now))
+	}
+	hs := Find(snap, e.Output.Inodes())
+	if !e.said.reported && len(hs) > 0 {
+		// The first look at every fd table is the one round whose cost
+		// grows with the fds open (a readlink each); later rounds read
+		// only what changed.
+		e.Log.Info("the first look for holders took ", e.System.Now().Sub(now).Round(time.Millisecond).String())
+	}
+	if fresh := e.holders.NewHolders(hs); len(fresh) > 0 {
+		e.reportHolders(snap, fresh, now, mainAt)
+	}
+	e.holders.Round(now, hs)
+	return e.giveUpIfUnseen(now, len(hs) == 0)
+}
+
+// giveUpIfUnseen tells when to stop waiting for a pipe that stays open
+// while no process that could hold it can be found (it went to another pid
+// namespace, say): after KillAfter of that, waiting longer would only hang
+// the caller. Bytes still in a pipe stop the clock: they wait for a slow
+// reader, not for a holder. Giving up only stops the forwarders at an empty
+// pipe; they still deliver everything they have.
+func (e *Ending) giveUpIfUnseen(now time.Time, unseen bool) bool {
+	if !unseen || e.Output.Pending() {
+		e.unseenSince = time.Time{}
+		return false
+	}
+	if e.unseenSince.IsZero() {
+		e.unseenSince = now
+		return false
+	}
+	if e.gaveUp || now.Sub(e.unseenSince) < e.KillAfter {
+		return false
+	}
+	e.gaveUp = true
+	e.Log.Error("the output is still open, but no process that holds it can be found; not waiting for it any longer")
+	return true
+}
+
+// KillNow answers a second stop signal after the main child exited, as a
+// second Ctrl-C does in docker compose: SIGKILL to every holder and every
+// descendant at once, and in every round after, with no more waiting.
+func (e *Ending) KillNow(now time.Time) {
+	e.Log.Error("told again to stop: killing every process that is left")
+	e.holders.KillNow()
+	e.rest.KillNow(now)
+	e.signalDescendants(unix.SIGKILL)
+}
+
+// OutputComplete is told once both pipes have reached end of file: the
+// forks not yet counted on stderr are counted now.
+func (e *Ending) OutputComplete(now time.Time) { e.sayForks(now, true) }
+
+// Leaks are every holder acted on, in the order first seen.
+func (e *Ending) Leaks() []*Leak { return e.holders.Leaks() }

@@ -1,0 +1,49 @@
+package leak
+
+import (
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Escalation is the one rule by which tinit ends what is left: SIGTERM
+// first, then SIGKILL once KillAfter has passed since the first SIGTERM, or
+// at once after KillNow. The Ender follows it for the sources that hold the
+// output, Rest for every other descendant, each on a clock of its own.
+type Escalation struct {
+	KillAfter time.Duration
+	killAt    time.Time // when SIGKILL is due; zero before the first SIGTERM
+}
+
+// Next is the signal due now for a target that has had its SIGTERM
+// (termed) or not, or 0 for none yet. The first SIGTERM starts the clock;
+// a target first met later still gets a SIGTERM of its own until SIGKILL is
+// due, and SIGKILL then, however recently it was met.
+func (e *Escalation) Next(now time.Time, termed bool) unix.Signal {
+	switch {
+	case e.Killing(now):
+		return unix.SIGKILL
+	case termed:
+		return 0
+	}
+	if e.killAt.IsZero() {
+		e.killAt = now.Add(e.KillAfter)
+	}
+	return unix.SIGTERM
+}
+
+// Started tells whether the first SIGTERM (or a KillNow) has been given.
+func (e *Escalation) Started() bool { return !e.killAt.IsZero() }
+
+// Killing tells whether SIGKILL is due.
+func (e *Escalation) Killing(now time.Time) bool { return e.Started() && !now.Before(e.killAt) }
+
+// KillAt is when SIGKILL is or was due; zero before anything started.
+func (e *Escalation) KillAt() time.Time { return e.killAt }
+
+// KillNow makes SIGKILL due from now on: tinit was told twice to stop.
+func (e *Escalation) KillNow(now time.Time) {
+	if !e.Started() || now.Before(e.killAt) {
+		e.killAt = now
+	}
+}

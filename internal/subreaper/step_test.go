@@ -1,0 +1,373 @@
+package subreaper
+
+import (
+	"fmt"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"tinit/internal/procview"
+)
+
+// The rules of the loop, run against a fake world: a clock that moves only
+// when told, snapshots made by hand, and a record of every signal. The
+// integration tests run the same rules with real processes and real time.
+
+const (
+	mainPID  = 10
+	inoOut   = 100
+	inoRelay = 300
+)
+
+type exited struct {
+	pid int
+	ws  unix.WaitStatus
+}
+
+// fakeWorld is a world whose /proc shows snap (nil: no /proc at all).
+type fakeWorld struct {
+	now   time.Time
+	snap  *procview.Snapshot
+	sent  []string       // "PID:SIGNAL", in the order sent; kill(2) targets as they were given
+	wrote map[int]uint64 // bytes each process has written so far
+	exits []exited       // what the next reap reaps
+	left  bool           // whether a child is left after it
+}
+
+func (f *fakeWorld) Now() time.Time { return f.now }
+func (f *fakeWorld) ScanOwn() (*procview.Snapshot, error) {
+	if f.snap == nil {
+		return nil, procview.ErrNoProc
+	}
+	return f.snap, nil
+}
+func (f *fakeWorld) Scan() (*procview.Snapshot, error) { return f.ScanOwn() }
+func (f *fakeWorld) Written(p *procview.Proc) (uint64, bool, bool) {
+	return f.wrote[p.PID], false, true
+}
+func (f *fakeWorld) Signal(p *procview.Proc, sig unix.Signal) error {
+	f.sent = append(f.sent, fmt.Sprintf("%d:%s", p.PID, unix.SignalName(sig)))
+	return nil
+}
+func (f *fakeWorld) Kill(pid int, sig unix.Signal) error {
+	f.sent = append(f.sent, fmt.Sprintf("%d:%s", pid, unix.SignalName(sig)))
+	return nil
+}
+func (f *fakeWorld) reap(_ bool, onReap func(int, unix.WaitStatus, string)) bool {
+	for _, e := range f.exits {
+		onReap(e.pid, e.ws, "")
+	}
+	f.exits = nil
+	return f.left
+}
+
+// fakeOutput is the drain: one stream, bytes pending or not.
+type fakeOutput struct {
+	pending   bool
+	abandoned int // how many times Abandon was called
+}
+
+func (o *fakeOutput) Inodes() map[uint64]string { return map[uint64]string{inoOut: "stdout"} }
+func (o *fakeOutput) Pending() bool             { return o.pending }
+func (o *fakeOutput) Done() <-chan struct{}     { return nil }
+func (o *fakeOutput) Abandon()                  { o.abandoned++ }
+
+// stepBed is a run past its start, its main child running, with a grace
+// of 1 s and a kill-after of 500 ms.
+type stepBed struct {
+	*fakeWorld
+	out  *fakeOutput
+	r    *run
+	logs *os.File // the read end of the log's pipe
+	t    *testing.T
+}
+
+func newStepBed(t *testing.T) *stepBed {
+	rd, wr, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fakeWorld{now: time.Unix(1000, 0), wrote: map[int]uint64{}, left: true}
+	o := &fakeOutput{}
+	r := &run{
+		cfg:  Config{Grace: time.Second, KillAfter: 500 * time.Millisecond, Verbosity: 1},
+		l:    logger{1, newLogQueueTo(int(wr.Fd()))},
+		sys:  f,
+		out:  o,
+		pid1: true, mainPID: mainPID, children: true, start: f.now.Add(-100 * time.Millisecond),
+	}
+	r.newEnding()
+	// The queue's writer outlives the test: it must be done with the pipe
+	// before the pipe's fd number can name another test's.
+	t.Cleanup(func() { r.l.flush(); rd.Close(); wr.Close() })
+	return &stepBed{fakeWorld: f, out: o, r: r, logs: rd, t: t}
+}
+
+// show makes /proc show tinit (pid 1, reading the output) and ps.
+func (b *stepBed) show(ps ...*procview.Proc) {
+	b.snap = &procview.Snapshot{Self: 1, Procs: map[int]*procview.Proc{
+		1: {PID: 1, State: "S", Cmdline: []string{"tinit"}, Starttime: 1, Reads: map[uint64][]int{inoOut: {3}}},
+	}}
+	for _, p := range ps {
+		b.snap.Procs[p.PID] = p
+	}
+}
+
+// mainExits reaps the main child, as the loop does on SIGCHLD.
+func (b *stepBed) mainExits() {
+	b.exits = append(b.exits, exited{mainPID, unix.WaitStatus(3 << 8)})
+	b.r.children = b.r.reap()
+}
+
+// complete tells the run its output reached end of file now.
+func (b *stepBed) complete() { b.r.drainedAt = b.now }
+
+// step runs the loop's step d after the last one and checks what it
+// returned and sent.
+func (b *stepBed) step(d time.Duration, exit bool, wake time.Duration, sent ...string) {
+	b.t.Helper()
+	b.now = b.now.Add(d)
+	b.sent = nil
+	gotExit, gotWake := b.r.step(b.now)
+	if gotExit != exit || gotWake != wake {
+		b.t.Fatalf("at +%v: step = %v, %v; want %v, %v", d, gotExit, gotWake, exit, wake)
+	}
+	b.sentNow(sent...)
+}
+
+func (b *stepBed) sentNow(sent ...string) {
+	b.t.Helper()
+	if len(b.sent) != 0 || len(sent) != 0 {
+		if !reflect.DeepEqual(b.sent, sent) {
+			b.t.Fatalf("sent %v, want %v", b.sent, sent)
+		}
+	}
+	b.sent = nil
+}
+
+// said checks every log line written so far, and forgets them.
+func (b *stepBed) said(lines ...string) {
+	b.t.Helper()
+	b.r.l.flush()
+	buf := make([]byte, 1<<16)
+	if err := unix.SetNonblock(int(b.logs.Fd()), true); err != nil {
+		b.t.Fatal(err)
+	}
+	n, _ := unix.Read(int(b.logs.Fd()), buf)
+	got := strings.Split(strings.TrimSuffix(string(buf[:max(n, 0)]), "\n"), "\n")
+	if n <= 0 {
+		got = nil
+	}
+	for i := range lines {
+		lines[i] = "tinit: " + lines[i]
+	}
+	if !reflect.DeepEqual(got, lines) {
+		b.t.Fatalf("log:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(lines, "\n"))
+	}
+}
+
+func sleeper(pid, ppid int) *procview.Proc {
+	return &procview.Proc{PID: pid, PPID: ppid, State: "S", Cmdline: []string{"sleep", "1000"}, Starttime: uint64(pid),
+		Writes: map[uint64][]int{inoOut: {1}}, KeptWrites: map[uint64]bool{inoOut: true}}
+}
+
+// Grace runs out on the clock: then the holder gets SIGTERM, and SIGKILL
+// kill-after later; when the output is complete and no child is left,
+// tinit exits.
+func TestStepGraceThenTermThenKill(t *testing.T) {
+	b := newStepBed(t)
+	b.step(0, false, -1)
+	b.show(sleeper(20, 1))
+	b.mainExits()
+	b.step(0, false, time.Second)
+	b.step(999*time.Millisecond, false, time.Millisecond)
+	b.said("main child 10 exited with status 3", "waiting up to 1s for its output to reach end of file")
+	b.step(time.Millisecond, false, scanInterval, "20:SIGTERM")
+	b.said("the first look for holders took 0s",
+		"the main child exited 1s ago, but 1 process is still holding its output; ending it:",
+		"  1 [sleeping] tinit",
+		"  └─ 20 [sleeping] sleep 1000  <- holds stdout (fd 1)")
+	b.step(499*time.Millisecond, false, scanInterval)
+	b.step(time.Millisecond, false, scanInterval, "20:SIGKILL")
+	b.step(50*time.Millisecond, false, scanInterval, "20:SIGKILL")
+	b.show()
+	b.left = false
+	b.complete()
+	b.step(10*time.Millisecond, true, 0)
+	rep := b.r.report(3)
+	if rep.MainMs != 100 || rep.DrainMs != 1550 || len(rep.Leaked) != 1 ||
+		rep.Leaked[0].PID != 20 || rep.Leaked[0].Signal != "SIGKILL" || rep.Leaked[0].State != "S" {
+		t.Fatalf("report: %+v, leaked %+v", rep, rep.Leaked[0])
+	}
+}
+
+// A stop signal during grace cuts it short: the holder gets SIGTERM in the
+// very next step.
+func TestStepStopSignalSkipsGrace(t *testing.T) {
+	b := newStepBed(t)
+	b.show(sleeper(20, 1))
+	b.mainExits()
+	b.step(0, false, time.Second)
+	b.r.forward(unix.SIGTERM)
+	b.step(100*time.Millisecond, false, scanInterval, "20:SIGTERM")
+	b.said("main child 10 exited with status 3", "waiting up to 1s for its output to reach end of file",
+		"SIGTERM after the main child exited: ending what is left now",
+		"the first look for holders took 0s",
+		"the main child exited 100ms ago, but 1 process is still holding its output; ending it:",
+		"  1 [sleeping] tinit",
+		"  └─ 20 [sleeping] sleep 1000  <- holds stdout (fd 1)")
+}
+
+// A second stop signal kills every descendant at once, relays included,
+// and every holder in each round after; a third changes nothing.
+func TestStepSecondStopKillsNow(t *testing.T) {
+	b := newStepBed(t)
+	relay := &procview.Proc{PID: 30, PPID: 1, State: "S", Cmdline: []string{"cat"}, Starttime: 30,
+		Writes: map[uint64][]int{inoOut: {1}}, Reads: map[uint64][]int{inoRelay: {0}}}
+	src := &procview.Proc{PID: 31, PPID: 1, State: "S", Cmdline: []string{"seq"}, Starttime: 31,
+		Writes: map[uint64][]int{inoRelay: {1}}}
+	b.show(relay, src)
+	b.mainExits()
+	b.step(0, false, time.Second)
+	b.r.forward(unix.SIGINT)
+	b.r.forward(unix.SIGTERM)
+	b.sentNow("30:SIGKILL", "30:SIGCONT", "31:SIGKILL", "31:SIGCONT")
+	b.r.forward(unix.SIGTERM)
+	b.sentNow()
+	b.step(0, false, scanInterval, "30:SIGKILL", "31:SIGKILL")
+	b.said("main child 10 exited with status 3", "waiting up to 1s for its output to reach end of file",
+		"SIGINT after the main child exited: ending what is left now",
+		"told again to stop: killing every process that is left",
+		"the first look for holders took 0s",
+		"the main child exited 0s ago, but 2 processes are still holding its output; ending them:",
+		"  1 [sleeping] tinit",
+		"  ├─ 30 [sleeping] cat  <- holds stdout (fd 1), relay",
+		"  └─ 31 [sleeping] seq  <- feeds 30")
+}
+
+// A relay is left alone while its source is ended and while it still
+// writes what it read; once it has been idle for kill-after it is a
+// source, and its SIGKILL is long due.
+func TestStepRelayLeftWhileDelivering(t *testing.T) {
+	b := newStepBed(t)
+	relay := func() *procview.Proc {
+		return &procview.Proc{PID: 30, PPID: 1, State: "S", Cmdline: []string{"cat"}, Starttime: 30,
+			Writes: map[uint64][]int{inoOut: {1}}, Reads: map[uint64][]int{inoRelay: {0}}}
+	}
+	src := &procview.Proc{PID: 31, PPID: 1, State: "S", Cmdline: []string{"seq"}, Starttime: 31,
+		Writes: map[uint64][]int{inoRelay: {1}}}
+	b.show(relay(), src)
+	b.mainExits()
+	b.step(0, false, time.Second)
+	b.step(time.Second, false, scanInterval, "31:SIGTERM")
+	b.show(relay())
+	for range 10 {
+		b.wrote[30] += 4096
+		b.step(200*time.Millisecond, false, scanInterval)
+	}
+	b.step(499*time.Millisecond, false, scanInterval)
+	b.step(time.Millisecond, false, scanInterval, "30:SIGKILL")
+}
+
+// A pipe open with no holder in sight is given up on after kill-after, but
+// only while it is empty: bytes waiting in it stop the clock.
+func TestStepGiveUpOnUnseenHolderOnlyWhenEmpty(t *testing.T) {
+	b := newStepBed(t)
+	b.show()
+	b.mainExits()
+	b.step(0, false, time.Second)
+	b.out.pending = true
+	b.step(time.Second, false, scanInterval)
+	for range 40 {
+		b.step(50*time.Millisecond, false, scanInterval)
+	}
+	if b.out.abandoned != 0 {
+		t.Fatal("gave up while bytes were pending")
+	}
+	b.out.pending = false
+	b.step(50*time.Millisecond, false, scanInterval) // the clock starts
+	b.step(499*time.Millisecond, false, scanInterval)
+	b.out.pending = true
+	b.step(time.Millisecond, false, scanInterval) // and stops again
+	b.out.pending = false
+	b.step(50*time.Millisecond, false, scanInterval)
+	b.step(499*time.Millisecond, false, scanInterval)
+	if b.out.abandoned != 0 {
+		t.Fatal("gave up before kill-after of an empty pipe")
+	}
+	b.step(time.Millisecond, false, scanInterval)
+	b.step(50*time.Millisecond, false, scanInterval)
+	if b.out.abandoned != 1 {
+		t.Fatalf("abandoned %d times, want once", b.out.abandoned)
+	}
+	b.said("main child 10 exited with status 3", "waiting up to 1s for its output to reach end of file",
+		"the output is still open, but no process that holds it can be found; not waiting for it any longer")
+	b.complete()
+	b.left = false
+	b.step(10*time.Millisecond, true, 0)
+}
+
+// Once the output is complete, every descendant left gets SIGTERM, and
+// SIGKILL kill-after later, each with a SIGCONT; tinit exits when no child
+// is left.
+func TestStepEndRestAfterOutputComplete(t *testing.T) {
+	b := newStepBed(t)
+	orphan := &procview.Proc{PID: 40, PPID: 1, State: "S", Cmdline: []string{"daemon"}, Starttime: 40}
+	grandchild := &procview.Proc{PID: 41, PPID: 40, State: "T", Cmdline: []string{"sleep"}, Starttime: 41}
+	b.show(orphan, grandchild)
+	b.complete()
+	b.step(0, false, -1) // the output may end before the main child does
+	b.mainExits()
+	b.step(time.Millisecond, false, scanInterval, "40:SIGTERM", "40:SIGCONT", "41:SIGTERM", "41:SIGCONT")
+	b.step(499*time.Millisecond, false, scanInterval)
+	b.step(time.Millisecond, false, scanInterval, "40:SIGKILL", "40:SIGCONT", "41:SIGKILL", "41:SIGCONT")
+	b.step(50*time.Millisecond, false, scanInterval, "40:SIGKILL", "40:SIGCONT", "41:SIGKILL", "41:SIGCONT")
+	b.left = false
+	b.step(10*time.Millisecond, true, 0)
+	b.said("main child 10 exited with status 3", "ending the processes that are left")
+	if rep := b.r.report(3); rep.DrainMs != 0 || len(rep.Leaked) != 0 {
+		t.Fatalf("report: %+v", rep)
+	}
+}
+
+// With the output complete and no child left when the main child exits,
+// tinit exits in that step, without a scan or a signal.
+func TestStepExitWhenNoChildrenRemain(t *testing.T) {
+	b := newStepBed(t)
+	b.complete()
+	b.left = false
+	b.mainExits()
+	b.step(0, true, 0)
+	b.said("main child 10 exited with status 3")
+}
+
+// Without /proc a subreaper can end only the main child's process group;
+// once that has had SIGKILL due for kill-after, what left the group is out
+// of reach and tinit exits without it.
+func TestStepNoProcSubreaperLeavesUnreachable(t *testing.T) {
+	b := newStepBed(t)
+	b.r.pid1 = false
+	b.r.newEnding()
+	b.mainExits()
+	b.step(0, false, time.Second)
+	b.step(time.Second, false, scanInterval, "-10:SIGTERM", "-10:SIGCONT")
+	b.step(499*time.Millisecond, false, scanInterval)
+	b.step(time.Millisecond, false, scanInterval, "-10:SIGKILL", "-10:SIGCONT")
+	b.step(499*time.Millisecond, false, scanInterval, "-10:SIGKILL", "-10:SIGCONT")
+	b.step(time.Millisecond, false, scanInterval, "-10:SIGKILL", "-10:SIGCONT")
+	b.step(500*time.Millisecond, false, scanInterval, "-10:SIGKILL", "-10:SIGCONT")
+	if b.out.abandoned != 1 {
+		t.Fatalf("abandoned %d times, want once", b.out.abandoned)
+	}
+	b.complete()
+	b.step(10*time.Millisecond, true, 0)
+	b.said("main child 10 exited with status 3", "waiting up to 1s for its output to reach end of file",
+		"cannot see which processes hold the output (/proc does not show this pid namespace); ending the main child's process group instead",
+		"ending the processes that are left",
+		"the output is still open, but no process that holds it can be found; not waiting for it any longer",
+		"descendants that left the main child's process group are still running; without /proc tinit cannot name them, so it exits without them")
+}
