@@ -117,16 +117,18 @@ func TestCorePgroupReachesGrandchild(t *testing.T) {
 }
 
 // faultScript traps the fault signals, sends each in turn to tinit ($1)
-// from inside, waits for the forwarded copy, and then exits 3.
+// from inside, waits for the forwarded copy, and then exits 3. It waits
+// without command substitution: bash runs a trap that lands while it parses
+// a $(...) inside that parse, and then fails with "unexpected EOF while
+// looking for matching )".
 const faultScript = `target=$1 log=$2
 sigs="ILL TRAP ABRT BUS FPE SEGV SYS"
 for s in $sigs; do trap "echo $s >> $log" $s; done
 : > "$log"
 for s in $sigs; do
-	n=$(wc -l < "$log")
 	kill -s $s "$target"
 	i=0
-	while [ "$(wc -l < "$log")" -le "$n" ]; do
+	until grep -qx "$s" "$log"; do
 		i=$((i+1)); [ $i -gt 1000 ] && { echo "no $s"; exit 9; }
 		sleep 0.01
 	done
