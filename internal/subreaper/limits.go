@@ -1,9 +1,9 @@
 package subreaper
 
 import (
-	"bytes"
 	"strconv"
 	"time"
+	"tinit/internal/procview"
 
 	"golang.org/x/sys/unix"
 )
@@ -62,7 +62,7 @@ func checkNproc() error {
 		return nil
 	}
 	uid := unix.Getuid()
-	used, self := userTasks(uid)
+	used, self := procview.UserTasks(uid)
 	want := peakThreads + 1 - self
 	if used < 0 || int(lim.Cur)-used >= want {
 		return nil
@@ -75,85 +75,16 @@ func checkNproc() error {
 // nprocExempt: the kernel does not apply RLIMIT_NPROC to a task with
 // CAP_SYS_RESOURCE or CAP_SYS_ADMIN in the initial user namespace. In any
 // other user namespace the capabilities do not count, so tinit checks.
+// Without /proc there is nothing to count with, so tinit does not try.
 func nprocExempt() bool {
-	b, ok := readSmall("/proc/self/status")
-	if !ok {
-		return true // no /proc: nothing to count with
-	}
-	c, err := strconv.ParseUint(string(field(b, "CapEff:")), 16, 64)
+	c, err := procview.OwnCapEff()
 	if err != nil {
 		return true
 	}
 	if c&(1<<unix.CAP_SYS_RESOURCE|1<<unix.CAP_SYS_ADMIN) == 0 {
 		return false
 	}
-	m, ok := readSmall("/proc/self/uid_map")
-	return ok && bytes.Equal(bytes.Fields(m)[2], []byte("4294967295"))
-}
-
-// userTasks counts the tasks whose real uid is uid, and tinit's own
-// threads; -1 when /proc cannot be read.
-func userTasks(uid int) (used, self int) {
-	d, err := unix.Open("/proc", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return -1, 0
-	}
-	defer unix.Close(d)
-	me := unix.Getpid()
-	buf := make([]byte, 8192)
-	want := []byte(strconv.Itoa(uid))
-	for {
-		n, err := unix.ReadDirent(d, buf)
-		if err != nil || n == 0 {
-			return used, self
-		}
-		var names []string
-		_, _, names = unix.ParseDirent(buf[:n], -1, names)
-		for _, name := range names {
-			pid, err := strconv.Atoi(name)
-			if err != nil {
-				continue
-			}
-			st, ok := readSmall("/proc/" + name + "/status")
-			if !ok {
-				continue
-			}
-			uids := bytes.Fields(field(st, "Uid:"))
-			if len(uids) == 0 || !bytes.Equal(uids[0], want) {
-				continue
-			}
-			t, _ := strconv.Atoi(string(field(st, "Threads:")))
-			used += t
-			if pid == me {
-				self = t
-			}
-		}
-	}
-}
-
-// readSmall reads a small /proc file with bare system calls.
-func readSmall(path string) ([]byte, bool) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, false
-	}
-	defer unix.Close(fd)
-	b := make([]byte, 4096)
-	n, err := unix.Read(fd, b)
-	if err != nil || n <= 0 {
-		return nil, false
-	}
-	return b[:n], true
-}
-
-// field is the value after name at the start of a line of a status file.
-func field(b []byte, name string) []byte {
-	for _, line := range bytes.Split(b, []byte{'\n'}) {
-		if v, ok := bytes.CutPrefix(line, []byte(name)); ok {
-			return bytes.TrimSpace(v)
-		}
-	}
-	return nil
+	return procview.InInitialUserNamespace()
 }
 
 // limitError is a limit too low for tinit to run under.

@@ -3,9 +3,9 @@ package subreaper
 import (
 	"os"
 	"os/signal"
-	"strconv"
 	"sync/atomic"
 	"syscall"
+	"tinit/internal/procview"
 
 	"golang.org/x/sys/unix"
 )
@@ -111,10 +111,6 @@ func swallowed(sig unix.Signal, tty bool) bool {
 // asked, SIGTSTP, SIGTTIN and SIGTTOU, so a caller's ignored job-control
 // signals stay ignored in the child.
 func ignoredAtStart() uint64 {
-	b, ok := readSmall("/proc/self/status")
-	if !ok {
-		return 0
-	}
-	m, _ := strconv.ParseUint(string(field(b, "SigIgn:")), 16, 64)
+	m, _ := procview.OwnSigIgn()
 	return m
 }
