@@ -3,6 +3,7 @@ package render
 import (
 	"strings"
 	"testing"
+	"tinit/internal/procview"
 	"unicode"
 	"unicode/utf8"
 )
@@ -35,5 +36,39 @@ func FuzzQuote(f *testing.F) {
 		if q != s && !strings.HasPrefix(q, `"`) {
 			t.Fatalf("Quote(%q) = %q: changed but not quoted", s, q)
 		}
+	})
+}
+
+// FuzzRender: a leaked process and its child, both named by arbitrary
+// bytes (argv words split at NUL as in /proc/PID/cmdline, and a comm for
+// the one without a command line, as a zombie has): every line of the tree
+// is safe to print and at most MaxLine bytes plus the ellipsis, notes
+// included.
+func FuzzRender(f *testing.F) {
+	f.Add("sleep\x001000", "sleep")
+	f.Add("\x1b[2J\x1b[31mEVIL\x1b[0m\r\n\x00\x1b]0;pwned\a", "\x1b[5m\a\n")
+	f.Add(strings.Repeat("\x1b[1mA very long line\x9b\u202e", 300), "x")
+	f.Add(strings.Repeat("€", 500), "\xff")
+	f.Fuzz(func(t *testing.T, cmdline, comm string) {
+		leaker := &procview.Proc{PID: 7, PPID: 1, State: "S", Comm: comm, Cmdline: strings.Split(cmdline, "\x00")}
+		child := &procview.Proc{PID: 9, PPID: 7, State: "Z", Comm: comm}
+		snap := &procview.Snapshot{Self: 1, Procs: map[int]*procview.Proc{
+			1: {PID: 1, State: "S", Comm: "tinit", Cmdline: []string{"tinit", "--", cmdline}},
+			7: leaker, 9: child,
+		}}
+		notes := map[int][]string{7: {"holds stdout (fd 1)", "holds stderr (fd 2)", "feeds 9"}, 9: {"holds stdout (fd 1)", "relay"}}
+		rows := Tree(snap, WithAncestors(snap, []int{7, 9}))
+		if len(rows) != 3 {
+			t.Fatalf("tree has %d rows, want 3", len(rows))
+		}
+		for _, r := range rows {
+			l := Line(r.Lead, r.P, "", notes[r.P.PID])
+			checkSafe(t, "tree line", l)
+			if len(l) > MaxLine+len("…") {
+				t.Fatalf("tree line is %d bytes, want at most %d: %q", len(l), MaxLine+len("…"), l)
+			}
+		}
+		checkSafe(t, "Command", Command(leaker))
+		checkSafe(t, "Command", Command(child))
 	})
 }
