@@ -23,23 +23,6 @@ func selfProc() (procfs.FS, procfs.Proc, error) {
 	return fs, p, err
 }
 
-// Threads lists the thread ids of the calling process.
-func Threads() ([]int, error) {
-	fs, me, err := selfProc()
-	if err != nil {
-		return nil, err
-	}
-	ts, err := fs.AllThreads(me.PID)
-	if err != nil {
-		return nil, err
-	}
-	tids := make([]int, len(ts))
-	for i, t := range ts {
-		tids[i] = t.PID
-	}
-	return tids, nil
-}
-
 // OwnCapEff is the calling process's effective capability set.
 func OwnCapEff() (uint64, error) {
 	_, p, err := selfProc()
