@@ -30,8 +30,8 @@ Options:
   -h, --help  show this help and exit
 
 Exit status: 0, or 1 if PID is not tinit, 2 if /proc cannot be read,
-3 if tinit's fds cannot be read or /proc hides it (permission denied),
-125 for a usage error.
+3 if what PID runs or its fds cannot be read, or /proc hides it (permission
+denied), 125 for a usage error.
 `
 
 // dispatch sends `tinit ps ...` to psMain and everything else to realMain.
@@ -59,7 +59,11 @@ func psMain(args []string) int {
 			return 125
 		default:
 			n, err := strconv.Atoi(a)
-			if err != nil || n < 1 || pidSet {
+			if pidSet {
+				fail("ps: one pid at a time, not also " + render.Quote(a) + " (see tinit ps --help)")
+				return 125
+			}
+			if err != nil || n < 1 {
 				fail("ps: " + render.Quote(a) + " is not a pid (see tinit ps --help)")
 				return 125
 			}

@@ -65,15 +65,20 @@ func SameFile(pid, a, b int) bool {
 
 // RunsOwnExecutable tells whether pid runs the same executable file as the
 // caller, or one named name (another copy of it, or one since deleted).
-func RunsOwnExecutable(pid int, name string) bool {
-	exe := procDir(pid) + "/exe"
+// An error says it cannot tell: another user's exe link is not the
+// caller's to read.
+func RunsOwnExecutable(pid int, name string) (bool, error) {
+	exe := procRoot + "/" + strconv.Itoa(pid) + "/exe"
 	if self, err := os.Stat(procRoot + "/self/exe"); err == nil {
 		if st, err := os.Stat(exe); err == nil && os.SameFile(self, st) {
-			return true
+			return true, nil
 		}
 	}
 	link, err := os.Readlink(exe)
-	return err == nil && path.Base(strings.TrimSuffix(link, " (deleted)")) == name
+	if err != nil {
+		return false, err
+	}
+	return path.Base(strings.TrimSuffix(link, " (deleted)")) == name, nil
 }
 
 // Memfds are the contents of pid's memfds named name, which tinit uses to

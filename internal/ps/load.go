@@ -49,7 +49,12 @@ func Load(pid int) (*Input, error) {
 		return nil, &psError{"no process " + strconv.Itoa(pid) + " here" + hint(snap, pid), ErrNotTinit}
 	case pid == self:
 		return nil, &psError{"pid " + strconv.Itoa(pid) + " is this tinit ps itself", ErrNotTinit}
-	case !isTinit(t):
+	}
+	if ok, err := isTinit(t); !ok {
+		if errors.Is(err, fs.ErrPermission) {
+			return nil, &psError{"cannot tell what pid " + strconv.Itoa(pid) + " (" + render.Quote(t.Comm) +
+				") runs: permission denied; run tinit ps as its user or as root", ErrDenied}
+		}
 		return nil, &psError{"pid " + strconv.Itoa(pid) + " (" + render.Quote(t.Comm) + ") is not tinit" + hint(snap, pid), ErrNotTinit}
 	}
 	pipes, err := procview.PipeReadEnds(pid)
@@ -74,8 +79,11 @@ func Load(pid int) (*Input, error) {
 // its executable or its command name is tinit (another copy of it).
 // Only a process that runs tinit holds the pipes ps explains; the rule
 // needs no guess about pipes or reaping, which any shell could imitate.
-func isTinit(p *procview.Proc) bool {
-	return p.Comm == "tinit" || procview.RunsOwnExecutable(p.PID, "tinit")
+func isTinit(p *procview.Proc) (bool, error) {
+	if p.Comm == "tinit" {
+		return true, nil
+	}
+	return procview.RunsOwnExecutable(p.PID, "tinit")
 }
 
 // hint names the processes that look like tinit when pid is not one, so

@@ -81,7 +81,7 @@ kill $t; wait $t; echo "tinit: $?"
 		`rc=1`,
 		`tinit: ps: unknown option --bogus \(see tinit ps --help\)`,
 		`rc=125`,
-		`tinit: ps: 2 is not a pid \(see tinit ps --help\)`,
+		`tinit: ps: one pid at a time, not also 2 \(see tinit ps --help\)`,
 		`rc=125`,
 		`tinit: ps: unknown option -x \(see tinit ps --help\)`,
 		`rc=125`,
@@ -133,16 +133,25 @@ func TestPsPermissionDenied(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Under another name, whether it runs tinit is not nobody's to read
+	// either: that is permission denied too, not "not tinit".
+	if err := os.Link(bin, filepath.Join(dir, "docker-init")); err != nil {
+		t.Fatal(err)
+	}
 	script := `T=$1
-$T -- sleep 1000 &
-t=$!
-until $T ps $t >/dev/null 2>&1; do sleep 0.01; done
-setpriv --reuid=65534 --regid=65534 --clear-groups $T ps $t 2>&1; echo "rc=$?"
-kill $t; wait $t
+for I in $T ${T%/*}/docker-init; do
+	$I -- sleep 1000 &
+	t=$!
+	until $T ps $t >/dev/null 2>&1; do sleep 0.01; done
+	setpriv --reuid=65534 --regid=65534 --clear-groups $T ps $t 2>&1; echo "rc=$?"
+	kill $t; wait $t
+done
 `
 	r := run(t, 30*time.Second, append(nsPrefix(t), "sh", "-c", script, "sh", bin)...)
 	psMatch(t, "tinit ps as nobody", r.Stdout,
 		`tinit: cannot read the fds of tinit \(pid \d+\): permission denied; run tinit ps as tinit's user or as root`,
+		`rc=3`,
+		`tinit: cannot tell what pid \d+ \(docker-init\) runs: permission denied; run tinit ps as its user or as root`,
 		`rc=3`)
 }
 
