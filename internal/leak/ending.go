@@ -2,6 +2,7 @@ package leak
 
 import (
 	"time"
+	"tinit/internal/procview"
 
 	"golang.org/x/sys/unix"
 )
@@ -21,14 +22,16 @@ type Setup struct {
 }
 
 // Ending is what tinit does, round by round, about the processes the main
-// child left behind: end the holders of the output (Holders), then, once
-// the output is complete, every descendant left (Rest), and tell on stderr
-// what it found and did. Which of the two runs when is the caller's loop's
+// child left behind: end the holders of the output, and beside them the
+// bystanders that hold none of it (Holders), then, once the output is
+// complete, every descendant left (Rest), and tell on stderr what it found
+// and did. Which of the two runs when is the caller's loop's
 // to decide.
 type Ending struct {
 	Setup
 	holders *Ender
 	rest    Escalation
+	termed  map[procview.Key]bool // what the rest has had SIGTERM
 	// groupGone: without /proc, kill said the group is empty, for good.
 	groupGone bool
 	// unseenSince is when holders were last seen, or bytes last waited in
@@ -65,6 +68,7 @@ func (e *Ending) Holders(now, mainAt time.Time, children bool) (giveUp bool) {
 		e.reportHolders(snap, fresh, now, mainAt)
 	}
 	e.holders.Round(now, hs)
+	e.endBystanders(now, snap, hs)
 	return e.giveUpIfUnseen(now, len(hs) == 0)
 }
 
