@@ -55,7 +55,13 @@ func (e *Ending) Holders(now, mainAt time.Time, children bool) (giveUp bool) {
 	if err != nil {
 		e.sayNoProc(err)
 		e.Rest(now)
-		return e.giveUpIfUnseen(now, !children || e.OutOfReach(now))
+		if e.OutOfReach(now) {
+			// What tinit can name has had its SIGKILL: what still
+			// holds the output is beyond reach, and waiting longer
+			// would only stretch the bound.
+			return e.giveUpIfUnseen(now, true, 0)
+		}
+		return e.giveUpIfUnseen(now, !children, e.KillAfter)
 	}
 	hs := Find(snap, e.Output.Inodes())
 	if !e.said.reported && len(hs) > 0 {
@@ -69,25 +75,24 @@ func (e *Ending) Holders(now, mainAt time.Time, children bool) (giveUp bool) {
 	}
 	e.holders.Round(now, hs)
 	e.endBystanders(now, snap, hs)
-	return e.giveUpIfUnseen(now, len(hs) == 0)
+	return e.giveUpIfUnseen(now, len(hs) == 0, e.KillAfter)
 }
 
 // giveUpIfUnseen tells when to stop waiting for a pipe that stays open
 // while no process that could hold it can be found (it went to another pid
-// namespace, say): after KillAfter of that, waiting longer would only hang
-// the caller. Bytes still in a pipe stop the clock: they wait for a slow
+// namespace, say): after wait of that, waiting longer would only hang the
+// caller. Bytes still in a pipe stop the clock: they wait for a slow
 // reader, not for a holder. Giving up only stops the forwarders at an empty
 // pipe; they still deliver everything they have.
-func (e *Ending) giveUpIfUnseen(now time.Time, unseen bool) bool {
+func (e *Ending) giveUpIfUnseen(now time.Time, unseen bool, wait time.Duration) bool {
 	if !unseen || e.Output.Pending() {
 		e.unseenSince = time.Time{}
 		return false
 	}
 	if e.unseenSince.IsZero() {
 		e.unseenSince = now
-		return false
 	}
-	if e.gaveUp || now.Sub(e.unseenSince) < e.KillAfter {
+	if e.gaveUp || now.Sub(e.unseenSince) < wait {
 		return false
 	}
 	e.gaveUp = true

@@ -114,8 +114,13 @@ func (e *Ending) signalReachable(sig unix.Signal) {
 
 // OutOfReach tells that the children left are beyond what tinit can name:
 // a subreaper without /proc signals only the main child's process group, so
-// an orphan that left it (setsid) would keep tinit waiting for good. Once
-// the group has had SIGKILL due for KillAfter, tinit stops waiting.
+// an orphan that left it (setsid) would keep tinit waiting for good. tinit
+// stops waiting once the group's SIGKILL is due and kill(2) says the group
+// is empty, which a round after the SIGKILL it is; or, if something in it
+// will not die (stuck in the kernel), KillAfter after that.
 func (e *Ending) OutOfReach(now time.Time) bool {
-	return e.said.noProc && !e.Pid1 && e.rest.Started() && now.Sub(e.rest.KillAt()) >= e.KillAfter
+	if !e.said.noProc || e.Pid1 || !e.rest.Killing(now) {
+		return false
+	}
+	return e.groupGone || now.Sub(e.rest.KillAt()) >= e.KillAfter
 }

@@ -36,6 +36,9 @@ type fakeWorld struct {
 	wrote map[int]uint64 // bytes each process has written so far
 	exits []exited       // what the next reap reaps
 	left  bool           // whether a child is left after it
+	// groupAfterKill: kill(2) of a process group says ESRCH once it has
+	// had a SIGKILL; false for a group that never empties.
+	groupAfterKill, groupKilled bool
 }
 
 func (f *fakeWorld) Now() time.Time { return f.now }
@@ -55,6 +58,10 @@ func (f *fakeWorld) Signal(p *procview.Proc, sig unix.Signal) error {
 }
 func (f *fakeWorld) Kill(pid int, sig unix.Signal) error {
 	f.sent = append(f.sent, fmt.Sprintf("%d:%s", pid, unix.SignalName(sig)))
+	if pid < 0 && f.groupKilled {
+		return unix.ESRCH
+	}
+	f.groupKilled = f.groupKilled || (f.groupAfterKill && sig == unix.SIGKILL)
 	return nil
 }
 func (f *fakeWorld) reap(_ bool, onReap func(int, unix.WaitStatus, string)) bool {
@@ -345,11 +352,13 @@ func TestStepExitWhenNoChildrenRemain(t *testing.T) {
 	b.said("main child 10 exited with status 3")
 }
 
-// Without /proc a subreaper can end only the main child's process group;
-// once that has had SIGKILL due for kill-after, what left the group is out
-// of reach and tinit exits without it.
+// Without /proc a subreaper can end only the main child's process group.
+// Once the group has had its SIGKILL and kill(2) says it is empty, what
+// left the group is out of reach: tinit gives up on it at once (the pipe is
+// empty) and exits without it, within grace + kill-after and a round.
 func TestStepNoProcSubreaperLeavesUnreachable(t *testing.T) {
 	b := newStepBed(t)
+	b.groupAfterKill = true
 	b.r.pid1 = false
 	b.r.newEnding()
 	b.mainExits()
@@ -357,11 +366,9 @@ func TestStepNoProcSubreaperLeavesUnreachable(t *testing.T) {
 	b.step(time.Second, false, scanInterval, "-10:SIGTERM", "-10:SIGCONT")
 	b.step(499*time.Millisecond, false, scanInterval)
 	b.step(time.Millisecond, false, scanInterval, "-10:SIGKILL", "-10:SIGCONT")
-	b.step(499*time.Millisecond, false, scanInterval, "-10:SIGKILL", "-10:SIGCONT")
-	b.step(time.Millisecond, false, scanInterval, "-10:SIGKILL", "-10:SIGCONT")
-	b.step(500*time.Millisecond, false, scanInterval, "-10:SIGKILL", "-10:SIGCONT")
+	b.step(50*time.Millisecond, false, scanInterval, "-10:SIGKILL")
 	if b.out.abandoned != 1 {
-		t.Fatalf("abandoned %d times, want once", b.out.abandoned)
+		t.Fatalf("abandoned %d times a round after the group's SIGKILL, want once", b.out.abandoned)
 	}
 	b.complete()
 	b.step(10*time.Millisecond, true, 0)
@@ -370,4 +377,28 @@ func TestStepNoProcSubreaperLeavesUnreachable(t *testing.T) {
 		"ending the processes that are left",
 		"the output is still open, but no process that holds it can be found; not waiting for it any longer",
 		"descendants that left the main child's process group are still running; without /proc tinit cannot name them, so it exits without them")
+}
+
+// A group that will not empty (a process stuck in the kernel) still lets
+// tinit go, kill-after after the group's SIGKILL; and a pipe with bytes in
+// it is never given up on.
+func TestStepNoProcSubreaperGroupNeverEmpties(t *testing.T) {
+	b := newStepBed(t)
+	b.r.pid1 = false
+	b.r.newEnding()
+	b.mainExits()
+	b.step(0, false, time.Second)
+	b.step(time.Second, false, scanInterval, "-10:SIGTERM", "-10:SIGCONT")
+	b.step(500*time.Millisecond, false, scanInterval, "-10:SIGKILL", "-10:SIGCONT")
+	b.step(499*time.Millisecond, false, scanInterval, "-10:SIGKILL", "-10:SIGCONT")
+	b.out.pending = true
+	b.step(time.Millisecond, false, scanInterval, "-10:SIGKILL", "-10:SIGCONT")
+	if b.out.abandoned != 0 {
+		t.Fatalf("abandoned with bytes in the pipe")
+	}
+	b.out.pending = false
+	b.step(50*time.Millisecond, false, scanInterval, "-10:SIGKILL", "-10:SIGCONT")
+	if b.out.abandoned != 1 {
+		t.Fatalf("abandoned %d times kill-after after the group's SIGKILL, want once", b.out.abandoned)
+	}
 }

@@ -80,11 +80,16 @@ func TestHostileProcNotMountedPid1(t *testing.T) {
 // /proc not mounted, tinit a subreaper: it can name only the main child's
 // process group, which ends the plain leak; a leaker that left the group
 // (setsid) is out of its reach, and tinit must not hang on it but stop
-// waiting kill-after after the group's SIGKILL, saying so. That leaker
-// survives tinit: nothing tinit can do without /proc would find it.
+// waiting once the group has had its SIGKILL, saying so: within the bound
+// every leak is ended in, grace + kill-after + 1 s. That leaker survives
+// tinit: nothing tinit can do without /proc would find it.
 func TestHostileProcNotMountedSubreaper(t *testing.T) {
 	c := canary(t)
 	mark := newMark(t)
+	// A kill-after of 1 s tells one kill-after after the group's
+	// SIGKILL (3.3 s) from none (2.3 s at most).
+	const killAfter = time.Second
+	bound := hostileGrace + killAfter + time.Second
 	for _, tc := range []struct{ name, script, says string }{
 		{"ProcessGroup", leakHi, ""},
 		{"Setsid", `setsid bash -c 'exec -a "$0" sleep 1000' ` + mark + ` & echo hi; exit 4`, "cannot name them"},
@@ -95,8 +100,8 @@ func TestHostileProcNotMountedSubreaper(t *testing.T) {
 				prefix = []string{"unshare", "--user", "--map-root-user", "--mount"}
 			}
 			r := run(t, 30*time.Second, append(prefix, "sh", "-c", `umount -l /proc && exec "$@"`, "sh", tinitBin,
-				"--grace", hostileGrace.String(), "--kill-after", hostileKillAfter.String(), "--", "sh", "-c", tc.script)...)
-			checkNoProc(t, r, 10*time.Second)
+				"--grace", hostileGrace.String(), "--kill-after", killAfter.String(), "--", "sh", "-c", tc.script)...)
+			checkNoProc(t, r, bound)
 			checkCanary(t, c)
 			if tc.says != "" && !strings.Contains(r.Stderr, tc.says) {
 				t.Fatalf("stderr does not say %q:\n%s", tc.says, r.Stderr)
