@@ -2,6 +2,7 @@ package procview
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"strconv"
 
@@ -51,7 +52,24 @@ type Snapshot struct {
 // ErrNoProc says /proc cannot tell tinit about its own processes: not
 // mounted, unreadable, or mounted for another pid namespace (`unshare --pid
 // --fork` without --mount-proc), where its pids would name other processes.
+// What ownFS returns says which, and is ErrNoProc for errors.Is.
 var ErrNoProc = errors.New("/proc does not show this pid namespace")
+
+// noProcError is one reason for ErrNoProc, in words for the user.
+type noProcError string
+
+func (e noProcError) Error() string        { return string(e) }
+func (e noProcError) Is(target error) bool { return target == ErrNoProc }
+
+const errProcOfAnother = noProcError("/proc shows another pid namespace")
+
+// noProc is ErrNoProc for a /proc that cannot be read: err from procfs.
+func noProc(err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return noProcError("/proc is not mounted")
+	}
+	return noProcError("/proc cannot be read: " + err.Error())
+}
 
 // scanner is one scan: the FIFOs it has stat'ed and, for ScanOwn, the fd
 // tables earlier scans read.
@@ -125,7 +143,7 @@ func ScanOwn() (*Snapshot, error) {
 func (r *scanner) procs(withCmdline bool) (*Snapshot, error) {
 	all, err := r.fs.AllProcs()
 	if err != nil {
-		return nil, ErrNoProc
+		return nil, noProc(err)
 	}
 	snap := &Snapshot{Self: os.Getpid(), Procs: make(map[int]*Proc, len(all))}
 	for _, h := range all {

@@ -16,10 +16,14 @@ var procRoot = "/proc"
 func ownFS() (procfs.FS, error) {
 	fs, err := procfs.NewFS(procRoot)
 	if err != nil {
-		return procfs.FS{}, ErrNoProc
+		return procfs.FS{}, noProc(err)
 	}
-	if self, err := fs.Self(); err != nil || self.PID != os.Getpid() {
-		return procfs.FS{}, ErrNoProc
+	self, err := fs.Self()
+	switch {
+	case err != nil:
+		return procfs.FS{}, noProc(err)
+	case self.PID != os.Getpid():
+		return procfs.FS{}, errProcOfAnother
 	}
 	return fs, nil
 }

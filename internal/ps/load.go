@@ -31,7 +31,7 @@ func (e *psError) Unwrap() error { return e.kind }
 func Load(pid int) (*Input, error) {
 	snap, err := procview.Scan(true)
 	if err != nil {
-		return nil, &psError{"cannot read /proc: " + err.Error(), procview.ErrNoProc}
+		return nil, &psError{"cannot look at processes: " + err.Error(), procview.ErrNoProc}
 	}
 	uptime, err := uptimeTicks()
 	if err != nil {

@@ -32,15 +32,21 @@ func checkCanary(t *testing.T, c *exec.Cmd) {
 	}
 }
 
+// Why tinit cannot use /proc, as it says it.
+const (
+	procNotMounted = "(/proc is not mounted)"
+	procOfAnother  = "(/proc shows another pid namespace)"
+)
+
 // checkNoProc wants the leak ended within the bound, the child's status,
-// and the blindness said exactly once.
-func checkNoProc(t *testing.T, r result, bound time.Duration) {
+// and the blindness said exactly once, with its reason.
+func checkNoProc(t *testing.T, r result, bound time.Duration, why string) {
 	t.Helper()
 	if r.Code != 4 || r.Stdout != "hi\n" {
 		t.Fatalf("got code %d stdout %q, want 4 and %q\nstderr: %s", r.Code, r.Stdout, "hi\n", r.Stderr)
 	}
-	if n := strings.Count(r.Stderr, noProcMsg); n != 1 {
-		t.Fatalf("stderr says %q %d times, want once:\n%s", noProcMsg, n, r.Stderr)
+	if n := strings.Count(r.Stderr, noProcMsg+" "+why); n != 1 {
+		t.Fatalf("stderr says %q %d times, want once:\n%s", noProcMsg+" "+why, n, r.Stderr)
 	}
 	if r.Elapsed > bound {
 		t.Fatalf("tinit took %v, want at most %v", r.Elapsed, bound)
@@ -60,7 +66,7 @@ func TestHostileProcOfAnotherNamespace(t *testing.T) {
 	c := canary(t)
 	r := run(t, 30*time.Second, "unshare", "--pid", "--fork", tinitBin, "--grace", hostileGrace.String(),
 		"--kill-after", hostileKillAfter.String(), "--", "sh", "-c", leakHi)
-	checkNoProc(t, r, 10*time.Second)
+	checkNoProc(t, r, 10*time.Second, procOfAnother)
 	checkCanary(t, c)
 }
 
@@ -73,7 +79,7 @@ func TestHostileProcNotMountedPid1(t *testing.T) {
 	}
 	r := run(t, 30*time.Second, append(prefix, "sh", "-c", `umount -l /proc && exec "$@"`, "sh", tinitBin,
 		"--grace", hostileGrace.String(), "--kill-after", hostileKillAfter.String(), "--", "sh", "-c", leakHi)...)
-	checkNoProc(t, r, 10*time.Second)
+	checkNoProc(t, r, 10*time.Second, procNotMounted)
 	checkCanary(t, c)
 }
 
@@ -101,7 +107,7 @@ func TestHostileProcNotMountedSubreaper(t *testing.T) {
 			}
 			r := run(t, 30*time.Second, append(prefix, "sh", "-c", `umount -l /proc && exec "$@"`, "sh", tinitBin,
 				"--grace", hostileGrace.String(), "--kill-after", killAfter.String(), "--", "sh", "-c", tc.script)...)
-			checkNoProc(t, r, bound)
+			checkNoProc(t, r, bound, procNotMounted)
 			checkCanary(t, c)
 			if tc.says != "" && !strings.Contains(r.Stderr, tc.says) {
 				t.Fatalf("stderr does not say %q:\n%s", tc.says, r.Stderr)

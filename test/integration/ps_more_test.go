@@ -102,7 +102,7 @@ func TestPsProcErrors(t *testing.T) {
 		}
 	}
 	r = run(t, 20*time.Second, append(noMount, tinitBin, "ps")...)
-	if r.Code != 2 || r.Stderr != "tinit: cannot read /proc: /proc does not show this pid namespace\n" || r.Stdout != "" {
+	if r.Code != 2 || r.Stderr != "tinit: cannot look at processes: /proc shows another pid namespace\n" || r.Stdout != "" {
 		t.Fatalf("tinit ps with the host's /proc: code %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
 	}
 	r = plain(t, 20*time.Second, "ps", "--help")
