@@ -96,9 +96,13 @@ func TestHostileProcNotMountedSubreaper(t *testing.T) {
 	// SIGKILL (3.3 s) from none (2.3 s at most).
 	const killAfter = time.Second
 	bound := hostileGrace + killAfter + time.Second
-	for _, tc := range []struct{ name, script, says string }{
-		{"ProcessGroup", leakHi, ""},
-		{"Setsid", `setsid bash -c 'exec -a "$0" sleep 1000' ` + mark + ` & echo hi; exit 4`, "cannot name them"},
+	// With -v tinit says how its output ended: at end of file, or given
+	// up on, which is not an end of file.
+	const eof, givenUp = "tinit: output complete: both pipes reached end of file\n",
+		"tinit: output complete: all that reached the pipes is delivered, but they are still open\n"
+	for _, tc := range []struct{ name, script, says, ended, notEnded string }{
+		{"ProcessGroup", leakHi, "", eof, givenUp},
+		{"Setsid", `setsid bash -c 'exec -a "$0" sleep 1000' ` + mark + ` & echo hi; exit 4`, "cannot name them", givenUp, eof},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			prefix := []string{"unshare", "--mount"}
@@ -106,11 +110,14 @@ func TestHostileProcNotMountedSubreaper(t *testing.T) {
 				prefix = []string{"unshare", "--user", "--map-root-user", "--mount"}
 			}
 			r := run(t, 30*time.Second, append(prefix, "sh", "-c", `umount -l /proc && exec "$@"`, "sh", tinitBin,
-				"--grace", hostileGrace.String(), "--kill-after", killAfter.String(), "--", "sh", "-c", tc.script)...)
+				"-v", "--grace", hostileGrace.String(), "--kill-after", killAfter.String(), "--", "sh", "-c", tc.script)...)
 			checkNoProc(t, r, bound, procNotMounted)
 			checkCanary(t, c)
 			if tc.says != "" && !strings.Contains(r.Stderr, tc.says) {
 				t.Fatalf("stderr does not say %q:\n%s", tc.says, r.Stderr)
+			}
+			if !strings.Contains(r.Stderr, tc.ended) || strings.Contains(r.Stderr, tc.notEnded) {
+				t.Fatalf("stderr does not say %q, or says %q:\n%s", tc.ended, tc.notEnded, r.Stderr)
 			}
 		})
 	}
