@@ -40,21 +40,13 @@ type task struct {
 
 func procDir(pid int) string { return procRoot + "/" + strconv.Itoa(pid) }
 
-// at is where p is in /proc: what its scan found, or, for a Proc made by
-// hand (the leak package's tests make them), its pid's directory now.
+// at is where p is in /proc, as its scan found it. A Proc that no scan
+// made names no process tinit has looked at: errGone.
 func (p *Proc) at() (procfs.Proc, task, error) {
-	if p.task.dir != "" {
-		return p.proc, p.task, nil
+	if p.task.dir == "" {
+		return procfs.Proc{}, task{}, errGone
 	}
-	fs, err := procfs.NewFS(procRoot)
-	if err != nil {
-		return procfs.Proc{}, task{}, err
-	}
-	h, err := fs.Proc(p.PID)
-	if err != nil {
-		return procfs.Proc{}, task{}, err
-	}
-	return h, task{h, procDir(p.PID)}, nil
+	return p.proc, p.task, nil
 }
 
 // Stat is what /proc/PID/stat says about pid now, for tests that watch the
