@@ -1,74 +1,40 @@
 package leak
 
 import (
-	"fmt"
 	"reflect"
 	"sort"
 	"testing"
 	"time"
+
+	"tinit/internal/leak/leaktest"
 	"tinit/internal/procview"
-
-	"golang.org/x/sys/unix"
 )
-
-// fakeSystem is a System with hand-made snapshots, a clock that moves only
-// when told, and a record of what would be sent, as "PID:SIGNAL".
-type fakeSystem struct {
-	now   time.Time
-	snap  *procview.Snapshot // what both scans see; nil: no /proc
-	sent  []string
-	wrote map[int]uint64 // pid -> bytes written so far
-}
-
-func newFakeSystem() *fakeSystem {
-	return &fakeSystem{now: time.Unix(1000, 0), wrote: map[int]uint64{}}
-}
-
-func (f *fakeSystem) Now() time.Time { return f.now }
-func (f *fakeSystem) ScanOwn() (*procview.Snapshot, error) {
-	if f.snap == nil {
-		return nil, procview.ErrNoProc
-	}
-	return f.snap, nil
-}
-func (f *fakeSystem) Scan() (*procview.Snapshot, error) { return f.ScanOwn() }
-func (f *fakeSystem) Written(p *procview.Proc) (uint64, bool, bool) {
-	return f.wrote[p.PID], false, true
-}
-func (f *fakeSystem) Signal(p *procview.Proc, sig unix.Signal) error {
-	f.sent = append(f.sent, fmt.Sprintf("%d:%s", p.PID, unix.SignalName(sig)))
-	return nil
-}
-func (f *fakeSystem) Kill(pid int, sig unix.Signal) error {
-	f.sent = append(f.sent, fmt.Sprintf("%d:%s", pid, unix.SignalName(sig)))
-	return nil
-}
 
 // enderBed runs an Ender over hand-made snapshots.
 type enderBed struct {
-	*fakeSystem
+	*leaktest.System
 	e   *Ender
 	raw []string // sent, in the order sent
 }
 
 func newEnderBed() *enderBed {
-	f := newFakeSystem()
-	return &enderBed{fakeSystem: f, e: NewEnder(f, time.Second)}
+	f := leaktest.New()
+	return &enderBed{System: f, e: NewEnder(f, time.Second)}
 }
 
 // round scans ps after d more time and returns what was sent.
 func (b *enderBed) round(t *testing.T, d time.Duration, ps ...*procview.Proc) []string {
 	t.Helper()
-	b.now = b.now.Add(d)
+	b.Clock = b.Clock.Add(d)
 	s := &procview.Snapshot{Self: 1, Procs: map[int]*procview.Proc{1: proc(1, 0, "S", "tinit", nil, m{inoOut: {3}})}}
 	for _, p := range ps {
 		s.Procs[p.PID] = p
 	}
-	b.sent = nil
-	b.e.Round(b.now, Find(s, ours))
-	b.raw = append([]string(nil), b.sent...)
-	sort.Strings(b.sent)
-	return b.sent
+	b.Sent = nil
+	b.e.Round(b.Clock, Find(s, ours))
+	b.raw = append([]string(nil), b.Sent...)
+	sort.Strings(b.Sent)
+	return b.Sent
 }
 
 func want(t *testing.T, what string, got []string, w ...string) {
@@ -98,7 +64,7 @@ func TestEnderDrainingRelay(t *testing.T) {
 	relay := func() *procview.Proc { return kept(proc(10, 1, "S", "relay", m{inoOut: {1}}, m{inoRelay: {0}})) }
 	want(t, "first round", b.round(t, 0, relay(), src), "11:SIGTERM")
 	for i := 0; i < 5; i++ {
-		b.wrote[10] += 100
+		b.Wrote[10] += 100
 		want(t, "writing", b.round(t, 500*time.Millisecond, relay()))
 	}
 	want(t, "idle for less than KillAfter", b.round(t, 900*time.Millisecond, relay()))

@@ -1,7 +1,6 @@
 package subreaper
 
 import (
-	"fmt"
 	"os"
 	"reflect"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"tinit/internal/leak/leaktest"
 	"tinit/internal/procview"
 )
 
@@ -28,42 +28,13 @@ type exited struct {
 	ws  unix.WaitStatus
 }
 
-// fakeWorld is a world whose /proc shows snap (nil: no /proc at all).
+// fakeWorld is a world whose /proc shows Snap (nil: no /proc at all).
 type fakeWorld struct {
-	now   time.Time
-	snap  *procview.Snapshot
-	sent  []string       // "PID:SIGNAL", in the order sent; kill(2) targets as they were given
-	wrote map[int]uint64 // bytes each process has written so far
-	exits []exited       // what the next reap reaps
-	left  bool           // whether a child is left after it
-	// groupAfterKill: kill(2) of a process group says ESRCH once it has
-	// had a SIGKILL; false for a group that never empties.
-	groupAfterKill, groupKilled bool
+	*leaktest.System
+	exits []exited // what the next reap reaps
+	left  bool     // whether a child is left after it
 }
 
-func (f *fakeWorld) Now() time.Time { return f.now }
-func (f *fakeWorld) ScanOwn() (*procview.Snapshot, error) {
-	if f.snap == nil {
-		return nil, procview.ErrNoProc
-	}
-	return f.snap, nil
-}
-func (f *fakeWorld) Scan() (*procview.Snapshot, error) { return f.ScanOwn() }
-func (f *fakeWorld) Written(p *procview.Proc) (uint64, bool, bool) {
-	return f.wrote[p.PID], false, true
-}
-func (f *fakeWorld) Signal(p *procview.Proc, sig unix.Signal) error {
-	f.sent = append(f.sent, fmt.Sprintf("%d:%s", p.PID, unix.SignalName(sig)))
-	return nil
-}
-func (f *fakeWorld) Kill(pid int, sig unix.Signal) error {
-	f.sent = append(f.sent, fmt.Sprintf("%d:%s", pid, unix.SignalName(sig)))
-	if pid < 0 && f.groupKilled {
-		return unix.ESRCH
-	}
-	f.groupKilled = f.groupKilled || (f.groupAfterKill && sig == unix.SIGKILL)
-	return nil
-}
 func (f *fakeWorld) reap(_ bool, onReap func(int, unix.WaitStatus, string)) bool {
 	for _, e := range f.exits {
 		onReap(e.pid, e.ws, "")
@@ -98,14 +69,14 @@ func newStepBed(t *testing.T) *stepBed {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fakeWorld{now: time.Unix(1000, 0), wrote: map[int]uint64{}, left: true}
+	f := &fakeWorld{System: leaktest.New(), left: true}
 	o := &fakeOutput{}
 	r := &run{
 		cfg:  Config{Grace: time.Second, KillAfter: 500 * time.Millisecond, Verbosity: 1},
 		l:    logger{1, newLogQueueTo(int(wr.Fd()))},
 		sys:  f,
 		out:  o,
-		pid1: true, mainPID: mainPID, children: true, start: f.now.Add(-100 * time.Millisecond),
+		pid1: true, mainPID: mainPID, children: true, start: f.Clock.Add(-100 * time.Millisecond),
 	}
 	r.newEnding()
 	// The queue's writer outlives the test: it must be done with the pipe
@@ -116,11 +87,11 @@ func newStepBed(t *testing.T) *stepBed {
 
 // show makes /proc show tinit (pid 1, reading the output) and ps.
 func (b *stepBed) show(ps ...*procview.Proc) {
-	b.snap = &procview.Snapshot{Self: 1, Procs: map[int]*procview.Proc{
+	b.Snap = &procview.Snapshot{Self: 1, Procs: map[int]*procview.Proc{
 		1: {PID: 1, State: "S", Cmdline: []string{"tinit"}, Starttime: 1, Reads: map[uint64][]int{inoOut: {3}}},
 	}}
 	for _, p := range ps {
-		b.snap.Procs[p.PID] = p
+		b.Snap.Procs[p.PID] = p
 	}
 }
 
@@ -131,15 +102,15 @@ func (b *stepBed) mainExits() {
 }
 
 // complete tells the run its output reached end of file now.
-func (b *stepBed) complete() { b.r.drainedAt = b.now }
+func (b *stepBed) complete() { b.r.drainedAt = b.Clock }
 
 // step runs the loop's step d after the last one and checks what it
 // returned and sent.
 func (b *stepBed) step(d time.Duration, exit bool, wake time.Duration, sent ...string) {
 	b.t.Helper()
-	b.now = b.now.Add(d)
-	b.sent = nil
-	gotExit, gotWake := b.r.step(b.now)
+	b.Clock = b.Clock.Add(d)
+	b.Sent = nil
+	gotExit, gotWake := b.r.step(b.Clock)
 	if gotExit != exit || gotWake != wake {
 		b.t.Fatalf("at +%v: step = %v, %v; want %v, %v", d, gotExit, gotWake, exit, wake)
 	}
@@ -148,12 +119,12 @@ func (b *stepBed) step(d time.Duration, exit bool, wake time.Duration, sent ...s
 
 func (b *stepBed) sentNow(sent ...string) {
 	b.t.Helper()
-	if len(b.sent) != 0 || len(sent) != 0 {
-		if !reflect.DeepEqual(b.sent, sent) {
-			b.t.Fatalf("sent %v, want %v", b.sent, sent)
+	if len(b.Sent) != 0 || len(sent) != 0 {
+		if !reflect.DeepEqual(b.Sent, sent) {
+			b.t.Fatalf("sent %v, want %v", b.Sent, sent)
 		}
 	}
-	b.sent = nil
+	b.Sent = nil
 }
 
 // said checks every log line written so far, and forgets them.
@@ -273,7 +244,7 @@ func TestStepRelayLeftWhileDelivering(t *testing.T) {
 	b.step(time.Second, false, scanInterval, "31:SIGTERM")
 	b.show(relay())
 	for range 10 {
-		b.wrote[30] += 4096
+		b.Wrote[30] += 4096
 		b.step(200*time.Millisecond, false, scanInterval)
 	}
 	b.step(499*time.Millisecond, false, scanInterval)
@@ -358,7 +329,7 @@ func TestStepExitWhenNoChildrenRemain(t *testing.T) {
 // empty) and exits without it, within grace + kill-after and a round.
 func TestStepNoProcSubreaperLeavesUnreachable(t *testing.T) {
 	b := newStepBed(t)
-	b.groupAfterKill = true
+	b.GroupEmptiesOnKill = true
 	b.r.pid1 = false
 	b.r.newEnding()
 	b.mainExits()

@@ -1,0 +1,59 @@
+// Package leaktest is a fake leak.System for the tests of what decides whom
+// to signal (the leak package's Ender and the subreaper's loop): a clock
+// that moves only when told, snapshots made by hand, and a record of every
+// signal, so that the rules run in microseconds with no process and no
+// sleep. The integration tests run the same rules on real processes.
+package leaktest
+
+import (
+	"fmt"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"tinit/internal/procview"
+)
+
+// System is a leak.System whose /proc shows Snap.
+type System struct {
+	Clock time.Time
+	Snap  *procview.Snapshot // what both scans see; nil: no /proc at all
+	Sent  []string           // "PID:SIGNAL" in the order sent; kill(2) targets as given
+	Wrote map[int]uint64     // bytes each process has written so far
+	// GroupEmptiesOnKill: kill(2) of a process group says ESRCH once
+	// the group has had a SIGKILL. Unset, a group never empties.
+	GroupEmptiesOnKill bool
+	groupKilled        bool
+}
+
+// New is a System at a fixed time, with no /proc.
+func New() *System { return &System{Clock: time.Unix(1000, 0), Wrote: map[int]uint64{}} }
+
+func (f *System) Now() time.Time { return f.Clock }
+
+func (f *System) ScanOwn() (*procview.Snapshot, error) {
+	if f.Snap == nil {
+		return nil, procview.ErrNoProc
+	}
+	return f.Snap, nil
+}
+
+func (f *System) Scan() (*procview.Snapshot, error) { return f.ScanOwn() }
+
+func (f *System) Written(p *procview.Proc) (uint64, bool, bool) {
+	return f.Wrote[p.PID], false, true
+}
+
+func (f *System) Signal(p *procview.Proc, sig unix.Signal) error {
+	f.Sent = append(f.Sent, fmt.Sprintf("%d:%s", p.PID, unix.SignalName(sig)))
+	return nil
+}
+
+func (f *System) Kill(pid int, sig unix.Signal) error {
+	f.Sent = append(f.Sent, fmt.Sprintf("%d:%s", pid, unix.SignalName(sig)))
+	if pid < 0 && f.groupKilled {
+		return unix.ESRCH
+	}
+	f.groupKilled = f.groupKilled || (f.GroupEmptiesOnKill && sig == unix.SIGKILL)
+	return nil
+}
