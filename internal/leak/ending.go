@@ -59,9 +59,9 @@ func (e *Ending) Holders(now, mainAt time.Time, children bool) (giveUp bool) {
 			// What tinit can name has had its SIGKILL: what still
 			// holds the output is beyond reach, and waiting longer
 			// would only stretch the bound.
-			return e.giveUpIfUnseen(now, true, 0)
+			return e.giveUp()
 		}
-		return e.giveUpIfUnseen(now, !children, e.KillAfter)
+		return e.giveUpIfUnseen(now, !children)
 	}
 	hs := Find(snap, e.Output.Inodes())
 	if !e.said.reported && len(hs) > 0 {
@@ -75,24 +75,34 @@ func (e *Ending) Holders(now, mainAt time.Time, children bool) (giveUp bool) {
 	}
 	e.holders.Round(now, hs)
 	e.endBystanders(now, snap, hs)
-	return e.giveUpIfUnseen(now, len(hs) == 0, e.KillAfter)
+	return e.giveUpIfUnseen(now, len(hs) == 0)
 }
 
 // giveUpIfUnseen tells when to stop waiting for a pipe that stays open
 // while no process that could hold it can be found (it went to another pid
-// namespace, say): after wait of that, waiting longer would only hang the
-// caller. Bytes still in a pipe stop the clock: they wait for a slow
-// reader, not for a holder. Giving up only stops the forwarders at an empty
-// pipe; they still deliver everything they have.
-func (e *Ending) giveUpIfUnseen(now time.Time, unseen bool, wait time.Duration) bool {
+// namespace, say): after KillAfter of that, waiting longer would only hang
+// the caller. Bytes still in a pipe stop the clock: they wait for a slow
+// reader, not for a holder.
+func (e *Ending) giveUpIfUnseen(now time.Time, unseen bool) bool {
 	if !unseen || e.Output.Pending() {
 		e.unseenSince = time.Time{}
 		return false
 	}
 	if e.unseenSince.IsZero() {
 		e.unseenSince = now
+		return false
 	}
-	if e.gaveUp || now.Sub(e.unseenSince) < wait {
+	if now.Sub(e.unseenSince) < e.KillAfter {
+		return false
+	}
+	return e.giveUp()
+}
+
+// giveUp tells, once, to stop waiting for the output's end of file, unless
+// bytes wait in a pipe for a slow reader. Giving up only stops the
+// forwarders at an empty pipe; they still deliver everything they have.
+func (e *Ending) giveUp() bool {
+	if e.gaveUp || e.Output.Pending() {
 		return false
 	}
 	e.gaveUp = true
