@@ -68,6 +68,8 @@ func absReport(cfg *subreaper.Config) error {
 	return nil
 }
 
+// fail says why tinit stops before it runs anything: it has caught no
+// signal yet, and may have no room for another thread.
 func fail(msg string) {
-	_ = drain.WriteQuiet(2, []byte("tinit: "+msg+"\n"))
+	_ = drain.WriteBeforeSignals(2, []byte("tinit: "+msg+"\n"))
 }

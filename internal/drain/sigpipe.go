@@ -87,6 +87,14 @@ func WriteQuiet(fd int, b []byte) error {
 	return err
 }
 
+// WriteBeforeSignals writes all of b to fd from whatever thread runs it,
+// for tinit's words before it catches any signal: WriteQuiet's lock may need
+// a thread the runtime cannot make when RLIMIT_NPROC is used up, and the
+// runtime would crash instead of saying why tinit stops. Until tinit
+// catches them, a SIGPIPE or SIGXFSZ the write raises is the runtime's,
+// which drops it, and SIGTTOU stops tinit as it would any background job.
+func WriteBeforeSignals(fd int, b []byte) error { return writeAll(fd, b) }
+
 func writeAll(fd int, b []byte) error {
 	for len(b) > 0 {
 		n, err := unix.Write(fd, b)

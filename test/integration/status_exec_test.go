@@ -90,8 +90,11 @@ func TestStatusOwnFailuresAre125(t *testing.T) {
 // TestStatusLowProcessLimit: under RLIMIT_NPROC a user too close to the
 // limit for tinit's 14 threads and the command gets 125 and one line, not
 // a runtime crash; with room for them, tinit runs. Below 5 tasks the
-// runtime itself cannot start, before any of tinit's code runs. The uid is
+// runtime itself may fail to start, before any of tinit's code runs. The uid is
 // one nothing else runs as, since the limit counts every task of the user.
+// At the lowest limits tinit has no room for one more thread, even to say
+// why it stops: those run 10 times, as the runtime starts a varying number
+// of threads of its own first.
 func TestStatusLowProcessLimit(t *testing.T) {
 	requireTool(t, "setpriv", "util-linux")
 	if os.Geteuid() != 0 {
@@ -104,12 +107,25 @@ func TestStatusLowProcessLimit(t *testing.T) {
 			"bash", "-c", "ulimit -u "+strconv.Itoa(u)+" && exec \"$@\"", "sh", bin, "sh", "-c", "echo x; exit 3")
 	}
 	for u := 3; u <= 16; u++ {
+		tries := 1
+		if u == 5 || u == 6 {
+			tries = 10
+		}
+		for range tries - 1 {
+			if r := lim(u); r.Code != 125 {
+				t.Fatalf("ulimit -u %d: code %d stderr %.300q, want 125", u, r.Code, r.Stderr)
+			}
+		}
 		r := lim(u)
 		tooFew := "tinit: too many processes: RLIMIT_NPROC is " + strconv.Itoa(u) + " and user " + uid + " runs "
 		switch {
 		case u <= 4:
-			if r.Code != 2 || !strings.Contains(r.Stderr, "fatal error: newosproc") {
-				t.Errorf("ulimit -u %d: code %d stderr %.300q, want the runtime's own start-up failure", u, r.Code, r.Stderr)
+			// The runtime may or may not have made its own threads
+			// before tinit's code runs.
+			crashed := r.Code == 2 && strings.Contains(r.Stderr, "fatal error: newosproc")
+			said := r.Code == 125 && strings.HasPrefix(r.Stderr, tooFew) && strings.Count(r.Stderr, "\n") == 1
+			if !crashed && !said {
+				t.Errorf("ulimit -u %d: code %d stderr %.300q, want the runtime's own start-up failure or 125 and one line %q...", u, r.Code, r.Stderr, tooFew)
 			}
 		case u < 15:
 			if r.Code != 125 || !strings.HasPrefix(r.Stderr, tooFew) || strings.Count(r.Stderr, "\n") != 1 {
