@@ -68,7 +68,7 @@ func SameFile(pid, a, b int) bool {
 // An error says it cannot tell: another user's exe link is not the
 // caller's to read.
 func RunsOwnExecutable(pid int, name string) (bool, error) {
-	exe := procRoot + "/" + strconv.Itoa(pid) + "/exe"
+	exe := procDir(pid) + "/exe"
 	if self, err := os.Stat(procRoot + "/self/exe"); err == nil {
 		if st, err := os.Stat(exe); err == nil && os.SameFile(self, st) {
 			return true, nil
