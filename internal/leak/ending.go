@@ -2,9 +2,10 @@ package leak
 
 import (
 	"time"
-	"tinit/internal/procview"
 
 	"golang.org/x/sys/unix"
+
+	"tinit/internal/procview"
 )
 
 // Setup is what an Ending needs to know of the run.

@@ -3,9 +3,10 @@ package subreaper
 import (
 	"strconv"
 	"time"
-	"tinit/internal/procview"
 
 	"golang.org/x/sys/unix"
+
+	"tinit/internal/procview"
 )
 
 // The Go runtime ends the process with a stack dump, not an error, when it

@@ -5,9 +5,10 @@ import (
 	"os/signal"
 	"sync/atomic"
 	"syscall"
-	"tinit/internal/procview"
 
 	"golang.org/x/sys/unix"
+
+	"tinit/internal/procview"
 )
 
 // notForwarded are signals tinit never passes on: SIGCHLD is its own
