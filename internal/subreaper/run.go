@@ -104,15 +104,12 @@ type run struct {
 	// cuts grace short, the second kills everything left.
 	stops  int
 	ending *leak.Ending
-	// abandoned: tinit stopped waiting for an end of file that no holder
-	// it can find would bring.
-	abandoned bool
 }
 
 // sayOutputComplete tells, with -v, how the output ended: an abandoned
 // pipe is drained, but it never reached end of file.
 func (r *run) sayOutputComplete() {
-	if r.abandoned {
+	if r.out.Abandoned() {
 		r.l.Info("output complete: all that reached the pipes is delivered, but they are still open")
 		return
 	}
@@ -175,7 +172,6 @@ func (r *run) step(now time.Time) (exit bool, wake time.Duration) {
 	case endingHolders:
 		if r.ending.Holders(now, r.mainAt, r.children) {
 			r.out.Abandon()
-			r.abandoned = true
 		}
 		return false, scanInterval
 	case endingRest:

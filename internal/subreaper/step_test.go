@@ -53,6 +53,7 @@ func (o *fakeOutput) Inodes() map[uint64]string { return map[uint64]string{inoOu
 func (o *fakeOutput) Pending() bool             { return o.pending }
 func (o *fakeOutput) Done() <-chan struct{}     { return nil }
 func (o *fakeOutput) Abandon()                  { o.abandoned++ }
+func (o *fakeOutput) Abandoned() bool           { return o.abandoned > 0 }
 
 // stepBed is a run past its start, its main child running, with a grace
 // of 1 s and a kill-after of 500 ms.

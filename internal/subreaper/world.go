@@ -31,4 +31,7 @@ type output interface {
 	// Abandon stops the wait for an end of file that may never come:
 	// the forwarders end at an empty pipe.
 	Abandon()
+	// Abandoned tells whether Abandon was called: the output is then
+	// drained, but it never reached end of file.
+	Abandoned() bool
 }
