@@ -108,35 +108,55 @@ func TestStatusLowProcessLimit(t *testing.T) {
 	}
 	for u := 3; u <= 16; u++ {
 		tries := 1
-		if u == 5 || u == 6 {
+		if u >= 4 && u <= 6 {
 			tries = 10
 		}
-		for range tries - 1 {
-			if r := lim(u); r.Code != 125 {
-				t.Fatalf("ulimit -u %d: code %d stderr %.300q, want 125", u, r.Code, r.Stderr)
+		said := 0
+		for range tries {
+			r := lim(u)
+			if !checkProcessLimit(t, u, uid, r) {
+				break
+			}
+			if r.Code == 125 {
+				said++
 			}
 		}
-		r := lim(u)
-		tooFew := "tinit: too many processes: RLIMIT_NPROC is " + strconv.Itoa(u) + " and user " + uid + " runs "
-		switch {
-		case u <= 4:
-			// The runtime may or may not have made its own threads
-			// before tinit's code runs.
-			crashed := r.Code == 2 && strings.Contains(r.Stderr, "fatal error: newosproc")
-			said := r.Code == 125 && strings.HasPrefix(r.Stderr, tooFew) && strings.Count(r.Stderr, "\n") == 1
-			if !crashed && !said {
-				t.Errorf("ulimit -u %d: code %d stderr %.300q, want the runtime's own start-up failure or 125 and one line %q...", u, r.Code, r.Stderr, tooFew)
-			}
-		case u < 15:
-			if r.Code != 125 || !strings.HasPrefix(r.Stderr, tooFew) || strings.Count(r.Stderr, "\n") != 1 {
-				t.Errorf("ulimit -u %d: code %d stderr %.300q, want 125 and one line %q...", u, r.Code, r.Stderr, tooFew)
-			}
-		default:
-			if r.Code != 3 || r.Stdout != "x\n" || r.Stderr != "" {
-				t.Errorf("ulimit -u %d: code %d stdout %q stderr %.300q, want 3 and x", u, r.Code, r.Stdout, r.Stderr)
-			}
+		// At 4 tasks the runtime has usually made its own threads and
+		// left tinit none more: tinit must still say why it stops
+		// (locking a thread to say it crashed 40 runs of 40).
+		if u == 4 && said == 0 {
+			t.Errorf("ulimit -u 4: the runtime's own failure in all %d runs, never tinit's line", tries)
 		}
 	}
+}
+
+// checkProcessLimit checks one run of TestStatusLowProcessLimit under
+// `ulimit -u u`, and tells whether it was as wanted.
+func checkProcessLimit(t *testing.T, u int, uid string, r result) bool {
+	t.Helper()
+	tooFew := "tinit: too many processes: RLIMIT_NPROC is " + strconv.Itoa(u) + " and user " + uid + " runs "
+	said := r.Code == 125 && strings.HasPrefix(r.Stderr, tooFew) && strings.Count(r.Stderr, "\n") == 1
+	switch {
+	case u <= 4:
+		// The runtime may or may not have made its own threads
+		// before tinit's code runs.
+		crashed := r.Code == 2 && strings.Contains(r.Stderr, "fatal error: newosproc")
+		if !crashed && !said {
+			t.Errorf("ulimit -u %d: code %d stderr %.300q, want the runtime's own start-up failure or 125 and one line %q...", u, r.Code, r.Stderr, tooFew)
+			return false
+		}
+	case u < 15:
+		if !said {
+			t.Errorf("ulimit -u %d: code %d stderr %.300q, want 125 and one line %q...", u, r.Code, r.Stderr, tooFew)
+			return false
+		}
+	default:
+		if r.Code != 3 || r.Stdout != "x\n" || r.Stderr != "" {
+			t.Errorf("ulimit -u %d: code %d stdout %q stderr %.300q, want 3 and x", u, r.Code, r.Stdout, r.Stderr)
+			return false
+		}
+	}
+	return true
 }
 
 // TestStatusAddressSpaceFloor: tinit runs, ending leaked holders, under
