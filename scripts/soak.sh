@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The soak: the tests that guard tinit's promise (no output lost, leaks
+# ended within the bound, hostile tests, exit statuses) run again and again
+# with every core kept busy, then the whole suite once on a quiet machine.
+# A timing race that one pass on an idle machine hides shows up here.
+#
+#   scripts/soak.sh [--minutes N]
+#
+# N (default 35) is the time given to the repeats; the whole suite adds
+# about 15 minutes, so the default soak ends within 60 minutes on 2 cores.
+# Every failure is printed with its test's name and the run it failed in,
+# and the soak exits 1 if there was any.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+minutes=35
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --minutes) minutes="$2"; shift 2 ;;
+    *) echo "usage: scripts/soak.sh [--minutes N]" >&2; exit 2 ;;
+  esac
+done
+
+focus='^(TestDrain|TestLeak|TestHostile|TestStatus)'
+work=$(mktemp -d)
+burners=()
+stop_burners() {
+  for pid in "${burners[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  burners=()
+}
+trap 'stop_burners; rm -rf "$work"' EXIT
+
+# One test binary for every run: the repeats measure tinit, not the compiler.
+go test -race -c -o "$work/integration.test" ./test/integration
+
+# Busy loops at the default priority, one per core: the load the 2-core
+# machines that run this suite see when two jobs share them.
+for _ in $(seq "$(nproc)"); do
+  bash -c 'while :; do :; done' &
+  burners+=("$!")
+done
+
+deadline=$(( $(date +%s) + minutes * 60 ))
+runs=0
+failures=0
+: >"$work/failed"
+while [ "$(date +%s)" -lt "$deadline" ]; do
+  runs=$((runs + 1))
+  log="$work/run-$runs.log"
+  if (cd test/integration && "$work/integration.test" -test.run "$focus" \
+        -test.count 1 -test.timeout 30m -test.v) >"$log" 2>&1; then
+    printf 'soak run %d: ok\n' "$runs"
+  else
+    failures=$((failures + 1))
+    printf 'soak run %d: FAILED\n' "$runs"
+    # Subtests are named under their test; the deepest name says most.
+    grep -E '^\s*--- FAIL: ' "$log" | sed -E "s/^\s*--- FAIL: ([^ ]+).*/run $runs: \1/" \
+      | tee -a "$work/failed"
+    grep -qE '^\s*--- FAIL: ' "$log" || { echo "run $runs: (no test named; tail follows)" | tee -a "$work/failed"; tail -n 30 "$log"; }
+  fi
+done
+stop_burners
+
+tests=$(grep -cE '^=== RUN   Test[^/]*$' "$work/run-1.log" || true)
+printf '\nsoak: %d runs of %d top-level tests matching %s, with %d cores busy\n' \
+  "$runs" "$tests" "$focus" "$(nproc)"
+
+printf '\nsoak: the whole suite once\n'
+if ! go test -race -count=1 -timeout 60m ./...; then
+  echo "whole suite: FAILED" | tee -a "$work/failed"
+  failures=$((failures + 1))
+fi
+
+if [ -s "$work/failed" ]; then
+  printf '\nsoak failures (test, run):\n'
+  cat "$work/failed"
+  exit 1
+fi
+printf '\nsoak: no failure in %d loaded runs and the whole suite\n' "$runs"
