@@ -4,24 +4,25 @@
 # with every core kept busy, then the whole suite once on a quiet machine.
 # A timing race that one pass on an idle machine hides shows up here.
 #
-#   scripts/soak.sh [--minutes N]
+#   scripts/soak.sh [--minutes N] [--run REGEXP]
 #
 # N (default 35) is the time given to the repeats; the whole suite adds
 # about 15 minutes, so the default soak ends within 60 minutes on 2 cores.
 # Every failure is printed with its test's name and the run it failed in,
-# and the soak exits 1 if there was any.
+# and the soak exits 1 if there was any. --run repeats other tests instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 minutes=35
+focus='^(TestDrain|TestLeak|TestHostile|TestStatus)'
 while [ $# -gt 0 ]; do
   case "$1" in
     --minutes) minutes="$2"; shift 2 ;;
-    *) echo "usage: scripts/soak.sh [--minutes N]" >&2; exit 2 ;;
+    --run) focus="$2"; shift 2 ;;
+    *) echo "usage: scripts/soak.sh [--minutes N] [--run REGEXP]" >&2; exit 2 ;;
   esac
 done
 
-focus='^(TestDrain|TestLeak|TestHostile|TestStatus)'
 work=$(mktemp -d)
 burners=()
 stop_burners() {
