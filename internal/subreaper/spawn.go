@@ -54,7 +54,7 @@ func resolve(name string) (string, error) {
 			}
 			return p, nil
 		}
-		if !errors.Is(err, fs.ErrNotExist) && denied == nil {
+		if !notHere(err) && denied == nil {
 			denied = err
 		}
 	}
@@ -62,6 +62,14 @@ func resolve(name string) (string, error) {
 		return "", execFailure(name, denied)
 	}
 	return "", &execError{name, errors.New("command not found"), ExitNotFound}
+}
+
+// notHere tells that a directory of PATH holds no file by that name. A
+// name too long for any directory (ENAMETOOLONG) or an element that is no
+// directory (ENOTDIR) is in none, so the search goes on and, as in bash,
+// ends in "command not found".
+func notHere(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, unix.ENAMETOOLONG) || errors.Is(err, unix.ENOTDIR)
 }
 
 func pathEnv() string {
