@@ -90,4 +90,3 @@ func runWithTty(t *testing.T, which string, argv []string) (result, []byte) {
 	}
 	return r, got.Bytes()
 }
-
