@@ -127,8 +127,10 @@ func (e *startError) Error() string {
 // terminal's foreground when stdin is tinit's controlling terminal, so that
 // job control and Ctrl-C reach the child and not tinit. The child inherits
 // tinit's environment, working directory, the fds tinit inherited (tinit's
-// own are close-on-exec), and the signal mask tinit started with: the Go
-// runtime restores that mask in the child before exec.
+// own are close-on-exec), and the signal mask tinit started with, less the
+// signals the Go runtime never blocks in its threads (SIGHUP, SIGINT,
+// SIGTERM, the fault signals, ...): the runtime restores the forking
+// thread's mask in the child before exec.
 func spawn(path string, argv []string, stdout, stderr int, tty bool) (int, error) {
 	attr := &syscall.ProcAttr{
 		Env:   os.Environ(),
