@@ -25,6 +25,8 @@ type copyFile struct {
 	// partial tells that tinit's last append ended inside a line. The
 	// streams that share f append under one lock.
 	partial bool
+	// regular is a regular file, the only kind whose end holds lines.
+	regular bool
 }
 
 func openCopyFile(path string) (*copyFile, error) {
@@ -33,6 +35,8 @@ func openCopyFile(path string) (*copyFile, error) {
 		return nil, errors.New("copy file: " + err.Error())
 	}
 	c := &copyFile{f: os.NewFile(uintptr(fd), path), path: path}
+	var st unix.Stat_t
+	c.regular = unix.Fstat(fd, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFREG
 	c.refs.Store(1)
 	return c, nil
 }
@@ -69,7 +73,7 @@ func (c *copyFile) release() {
 // the last newline that got in (or to where b began), provided nobody has
 // appended after b meanwhile. A piece of a line keeps what got in, as it is
 // no whole line anyway. whole tells that what tinit appended ends at a
-// newline, or that it appended nothing.
+// newline, or that it appended nothing, in a regular file.
 func (c *copyFile) append(b []byte) (whole bool, err error) {
 	fd := c.fd()
 	done := 0
@@ -85,7 +89,7 @@ func (c *copyFile) append(b []byte) (whole bool, err error) {
 			} else if kept < 0 {
 				c.partial = true
 			}
-			return !c.partial, err
+			return c.regular && !c.partial, err
 		default:
 			done += n
 		}
@@ -109,7 +113,7 @@ func (c *copyFile) cutBack(b []byte, done int) int {
 	// is more if someone appended after it, whose bytes must stay.
 	end, err := unix.Seek(fd, 0, io.SeekCurrent)
 	var st unix.Stat_t
-	if err != nil || unix.Fstat(fd, &st) != nil || st.Size != end || st.Mode&unix.S_IFMT != unix.S_IFREG ||
+	if !c.regular || err != nil || unix.Fstat(fd, &st) != nil || st.Size != end ||
 		unix.Ftruncate(fd, end-int64(done-keep)) != nil {
 		return -1
 	}
