@@ -40,7 +40,9 @@ type Drain struct {
 const MergedName = "stdout+stderr"
 
 // New makes the pipes. A stream whose tinit fd is a terminal passes through,
-// so the child keeps its terminal (line discipline, job control, colours).
+// so the child keeps its terminal (line discipline, job control, colours);
+// so does every stream with Disabled. A copy file for a stream that passes
+// through is an error: it could only ever be empty.
 //
 // When tinit's stdout and stderr are one destination (one open file, or
 // the same pipe, socket or file), the child gets one pipe as both, so the
@@ -61,8 +63,12 @@ func New(o Options) (*Drain, error) {
 	pass := [2]bool{o.Disabled || isTerminal(out[0]), o.Disabled || isTerminal(out[1])}
 	var copies [2]*copyFile
 	for i, path := range [2]string{o.StdoutFile, o.StderrFile} {
-		if path == "" || pass[i] {
-			continue // a stream that passes through is never copied
+		if path == "" {
+			continue
+		}
+		if pass[i] {
+			_ = unix.Close(wake)
+			return nil, noCopy(i, o.Disabled)
 		}
 		if copies[i], err = openCopyFile(path); err != nil {
 			releaseCopies(copies)
@@ -107,6 +113,20 @@ func New(o Options) (*Drain, error) {
 		}
 	}
 	return d, nil
+}
+
+// noCopy refuses a copy file for a stream that passes through: the child
+// writes to tinit's fd itself, so no byte of it passes tinit, and a copy
+// would be an empty file that looks like a quiet test. A terminal passes
+// through so the child keeps its line discipline and job control; copying
+// it would put tinit in the middle, as a pseudo-terminal of its own.
+func noCopy(i int, disabled bool) error {
+	name := [2]string{"stdout", "stderr"}[i]
+	why := "tinit's " + name + " is a terminal, which the child gets itself"
+	if disabled {
+		why = "with --no-drain the child writes to tinit's " + name + " itself"
+	}
+	return errors.New("no copy of " + name + " can be made (--" + name + "-file): " + why)
 }
 
 func releaseCopies(cs [2]*copyFile) {

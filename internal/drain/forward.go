@@ -145,9 +145,14 @@ func (s *Stream) outFailed(err error) {
 }
 
 // copyFailed gives up the copy file (disk full, say) but never the stream.
-func (s *Stream) copyFailed(err error) {
+// whole tells that the copy ends at a whole line.
+func (s *Stream) copyFailed(err error, whole bool) {
 	dropOwnSignal(err)
-	s.log("writing the " + s.Name + " copy to " + s.copy.path + ": " + err.Error() + "; copy stopped")
+	how := "; copy stopped"
+	if whole {
+		how = "; copy stopped after its last whole line"
+	}
+	s.log("writing the " + s.Name + " copy to " + s.copy.path + ": " + err.Error() + how)
 	s.copy.release()
 	s.copy = nil
 }

@@ -83,8 +83,8 @@ func (s *Stream) handOut(b []byte) {
 		return
 	}
 	if s.copy != nil {
-		if err := writeAll(s.copy.fd(), b); err != nil {
-			s.copyFailed(err)
+		if whole, err := s.copy.append(b); err != nil {
+			s.copyFailed(err, whole)
 		}
 	}
 }

@@ -145,13 +145,13 @@ func WriteReport(path string, r *Report) error {
 			// that has now.
 			return writeInto(path, r.JSON())
 		}
-		return replaceFile(real, st.Mode().Perm(), r.JSON())
+		return replaceFile(real, st, r.JSON())
 	case errors.Is(err, fs.ErrNotExist):
 		if lst, lerr := os.Lstat(path); lerr == nil && lst.Mode()&fs.ModeSymlink != 0 {
 			// A symlink to a file yet to be made: make it where it points.
 			return writeInto(path, r.JSON())
 		}
-		return replaceFile(path, 0, r.JSON())
+		return replaceFile(path, nil, r.JSON())
 	}
 	return err
 }
@@ -211,8 +211,12 @@ func writeInto(path string, b []byte) error {
 }
 
 // replaceFile writes b to a new file beside path and renames it over path.
-// perm keeps an existing file's mode; 0 leaves the new file's to the umask.
-func replaceFile(path string, perm fs.FileMode, b []byte) error {
+// old is the file there now, whose mode the new one keeps; nil for none,
+// which leaves the new file's mode to the umask. When path exists but cannot be replaced, b is written into it instead
+// (see writeOver): a file bind-mounted on its own, where a rename onto the
+// mount point fails with EBUSY, or a file tinit may write in a directory it
+// may not.
+func replaceFile(path string, old fs.FileInfo, b []byte) error {
 	dir, name := filepath.Split(path)
 	var fd int
 	var tmp string
@@ -222,11 +226,15 @@ func replaceFile(path string, perm fs.FileMode, b []byte) error {
 		fd, err = unix.Open(tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o644)
 	}
 	if err != nil {
+		if old != nil {
+			return writeOver(path, b)
+		}
 		// Name the report, not the temporary file beside it.
 		return &fs.PathError{Op: "create", Path: path, Err: err}
 	}
-	if perm != 0 {
-		err = unix.Fchmod(fd, uint32(perm))
+	op := "write"
+	if old != nil {
+		err = unix.Fchmod(fd, uint32(old.Mode().Perm()))
 	}
 	if err == nil {
 		err = drain.WriteQuiet(fd, b)
@@ -235,11 +243,35 @@ func replaceFile(path string, perm fs.FileMode, b []byte) error {
 		err = cerr
 	}
 	if err == nil {
+		op = "rename"
 		err = unix.Rename(tmp, path)
 	}
 	if err != nil {
 		_ = unix.Unlink(tmp)
+		if op == "rename" && old != nil {
+			return writeOver(path, b)
+		}
+		return &fs.PathError{Op: op, Path: path, Err: err}
+	}
+	return nil
+}
+
+// writeOver writes b into the regular file at path, which tinit could not
+// replace: it truncates the file, writes b and syncs it. A reader meanwhile,
+// or after tinit was killed midway, finds the file empty or holding the
+// first part of the new report, never the old one's tail after the new
+// one's head; a whole report ends in a newline.
+func writeOver(path string, b []byte) error {
+	fd, err := drain.OpenNoHang(path, unix.O_WRONLY|unix.O_TRUNC|unix.O_CLOEXEC|unix.O_NOCTTY)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	if err := drain.WriteQuiet(fd, b); err != nil {
 		return &fs.PathError{Op: "write", Path: path, Err: err}
+	}
+	if err := unix.Fsync(fd); err != nil && err != unix.EINVAL {
+		return &fs.PathError{Op: "fsync", Path: path, Err: err}
 	}
 	return nil
 }

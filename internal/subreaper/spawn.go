@@ -54,7 +54,7 @@ func resolve(name string) (string, error) {
 			}
 			return p, nil
 		}
-		if !errors.Is(err, fs.ErrNotExist) && denied == nil {
+		if !notHere(err) && denied == nil {
 			denied = err
 		}
 	}
@@ -62,6 +62,14 @@ func resolve(name string) (string, error) {
 		return "", execFailure(name, denied)
 	}
 	return "", &execError{name, errors.New("command not found"), ExitNotFound}
+}
+
+// notHere tells that a directory of PATH holds no file by that name. A
+// name too long for any directory (ENAMETOOLONG) or an element that is no
+// directory (ENOTDIR) is in none, so the search goes on and, as in bash,
+// ends in "command not found".
+func notHere(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, unix.ENAMETOOLONG) || errors.Is(err, unix.ENOTDIR)
 }
 
 func pathEnv() string {
@@ -119,8 +127,10 @@ func (e *startError) Error() string {
 // terminal's foreground when stdin is tinit's controlling terminal, so that
 // job control and Ctrl-C reach the child and not tinit. The child inherits
 // tinit's environment, working directory, the fds tinit inherited (tinit's
-// own are close-on-exec), and the signal mask tinit started with: the Go
-// runtime restores that mask in the child before exec.
+// own are close-on-exec), and the signal mask tinit started with, less the
+// signals the Go runtime never blocks in its threads (SIGHUP, SIGINT,
+// SIGTERM, the fault signals, ...): the runtime restores the forking
+// thread's mask in the child before exec.
 func spawn(path string, argv []string, stdout, stderr int, tty bool) (int, error) {
 	attr := &syscall.ProcAttr{
 		Env:   os.Environ(),

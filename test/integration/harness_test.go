@@ -23,6 +23,7 @@ var tinitBin string
 var repoRoot string
 
 func TestMain(m *testing.M) {
+	startWithDefaultSignals()
 	dir, err := os.MkdirTemp("", "tinit-it-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

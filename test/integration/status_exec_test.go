@@ -38,6 +38,7 @@ func TestStatusExecvpRules(t *testing.T) {
 		{"empty middle element", []string{"here", "3"}, []string{"PATH=/nonexistent::/bin"}, 5, "here 3\n", ""},
 		{"empty trailing element", []string{"here", "4"}, []string{"PATH=/nonexistent:"}, 5, "here 4\n", ""},
 		{"no empty element", []string{"here"}, []string{"PATH=/nonexistent"}, 127, "", "tinit: cannot run here: command not found\n"},
+		{"element not a directory", []string{"here"}, []string{"PATH=/dev/null:/nonexistent"}, 127, "", "tinit: cannot run here: command not found\n"},
 	}
 	forCoreModes(t, func(t *testing.T, m coreMode) {
 		for _, c := range cases {
@@ -170,12 +171,39 @@ func TestStatusAddressSpaceFloor(t *testing.T) {
 }
 
 // A command name of 100 KB that cannot run is named in a line a person can
-// read: cut to 200 bytes, with the reason after it.
+// read: cut to 200 bytes, with the reason after it. A name without "/"
+// longer than a file name can be is in no directory of PATH: as in bash it
+// is not found (127), not a "file name too long" of the search.
 func TestStatusLongNameOneShortLine(t *testing.T) {
 	name := strings.Repeat("a", 100000)
 	r := run(t, 20*time.Second, tinitBin, "--", name)
-	want := "tinit: cannot run " + strings.Repeat("a", 200) + "…: file name too long\n"
-	if r.Code != 126 || r.Stderr != want {
-		t.Errorf("code %d stderr %.300q (%d bytes), want 126 and %q", r.Code, r.Stderr, len(r.Stderr), want[:60])
+	want := "tinit: cannot run " + strings.Repeat("a", 200) + "…: command not found\n"
+	if r.Code != 127 || r.Stderr != want {
+		t.Errorf("code %d stderr %.300q (%d bytes), want 127 and %q", r.Code, r.Stderr, len(r.Stderr), want[:60])
 	}
+}
+
+// TestStatusLongNameNotFound: a name of 256 bytes without "/" is not found,
+// 127, as pid 1 and as a subreaper, as bash says for it; with a "/" the
+// kernel's "file name too long" is the truth, and 126, as in bash.
+func TestStatusLongNameNotFound(t *testing.T) {
+	long := strings.Repeat("b", 256)
+	cases := []struct {
+		name string
+		code int
+		want string
+	}{
+		{long, 127, "tinit: cannot run " + long[:200] + "…: command not found\n"},
+		{"./" + long, 126, "tinit: cannot run ./" + long[:198] + "…: file name too long\n"},
+	}
+	forCoreModes(t, func(t *testing.T, m coreMode) {
+		for _, c := range cases {
+			cmd := withEnv(m.argv(t, "--", c.name), "PATH=/nonexistent:/usr/bin:/bin")
+			cmd.Dir = t.TempDir()
+			r := runCmd(t, 20*time.Second, cmd)
+			if r.Code != c.code || r.Stderr != c.want {
+				t.Errorf("%.20s...: code %d stderr %q, want %d and %q", c.name, r.Code, r.Stderr, c.code, c.want)
+			}
+		}
+	})
 }
