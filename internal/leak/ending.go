@@ -4,8 +4,6 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
-
-	"tinit/internal/procview"
 )
 
 // Setup is what an Ending needs to know of the run.
@@ -32,7 +30,8 @@ type Ending struct {
 	Setup
 	holders *Ender
 	rest    Escalation
-	termed  map[procview.Key]bool // what the rest has had SIGTERM
+	sent    record // what each process has had, from either
+	group   sent   // without /proc: what the group kill(2) names has had
 	// groupGone: without /proc, kill said the group is empty, for good.
 	groupGone bool
 	// unseenSince is when holders were last seen, or bytes last waited in
@@ -44,7 +43,8 @@ type Ending struct {
 
 // NewEnding is an Ending for the run s describes.
 func NewEnding(s Setup) *Ending {
-	return &Ending{Setup: s, holders: NewEnder(s.System, s.KillAfter), rest: Escalation{KillAfter: s.KillAfter}}
+	sent := record{}
+	return &Ending{Setup: s, holders: newEnder(s.System, s.KillAfter, sent), rest: Escalation{KillAfter: s.KillAfter}, sent: sent}
 }
 
 // Holders is one round of ending what keeps the output open, mainAt being

@@ -18,7 +18,7 @@ func (e *Ending) Rest(now time.Time) {
 	if err != nil {
 		e.sayNoProc(err)
 		started := e.rest.Started()
-		if sig := e.rest.Next(now, started); sig != 0 {
+		if sig := e.rest.Next(now, &e.group); sig != 0 {
 			e.sayRestStarts(started)
 			e.signalReachable(sig)
 		}
@@ -30,20 +30,26 @@ func (e *Ending) Rest(now time.Time) {
 }
 
 // endBystanders is the rest's escalation, begun when the grace ends, for
-// the descendants that hold none of the output and are not below a holder:
-// a leak beside the holders is ended within the same bound as they are,
-// not kill-after after them. What is below a holder is left to the
-// holder's ending: a relay's own children may be part of its work.
+// the descendants that hold none of the output, beside the holders or below
+// a source: a leak that holds nothing is ended within the same bound as the
+// holders are, not kill-after after them. Only what is below a relay left
+// to finish waits for its relay: a relay's own children may be part of its
+// work.
 func (e *Ending) endBystanders(now time.Time, snap *procview.Snapshot, hs []*Holder) {
-	below := make(map[int]bool, len(hs))
+	holders := make(map[int]*Holder, len(hs))
 	for _, h := range hs {
-		below[h.PID] = true
+		holders[h.PID] = h
 	}
+	relayed := map[int]bool{}
 	// Descendants come parents first, so a parent's mark is set before
 	// its children are looked at.
 	for _, p := range snap.Descendants(snap.Self) {
-		if below[p.PID] || below[p.PPID] {
-			below[p.PID] = true
+		if relayed[p.PPID] {
+			relayed[p.PID] = true
+			continue
+		}
+		if h := holders[p.PID]; h != nil {
+			relayed[p.PID] = e.holders.leftToFinish(h)
 			continue
 		}
 		e.escalate(now, p)
@@ -53,20 +59,16 @@ func (e *Ending) endBystanders(now time.Time, snap *procview.Snapshot, hs []*Hol
 // escalate gives p the signal the rest's Escalation says is due, and
 // SIGCONT so that a stopped process meets it.
 func (e *Ending) escalate(now time.Time, p *procview.Proc) {
-	k := p.Key()
+	s := e.sent.of(p.Key())
 	started := e.rest.Started()
-	sig := e.rest.Next(now, e.termed[k])
+	sig := e.rest.Next(now, s)
 	if sig == 0 {
 		return
 	}
 	e.sayRestStarts(started)
-	if sig == unix.SIGTERM {
-		if e.termed == nil {
-			e.termed = map[procview.Key]bool{}
-		}
-		e.termed[k] = true
+	if e.System.Signal(p, sig) == unix.EPERM {
+		s.denied = true
 	}
-	_ = e.System.Signal(p, sig)
 	_ = e.System.Signal(p, unix.SIGCONT)
 }
 

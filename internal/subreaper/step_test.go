@@ -374,3 +374,58 @@ func TestStepNoProcSubreaperGroupNeverEmpties(t *testing.T) {
 		t.Fatalf("abandoned %d times kill-after after the group's SIGKILL, want once", b.out.abandoned)
 	}
 }
+
+// A process gets one SIGTERM, whatever role it moves between: a bystander
+// that takes back fds it had parked becomes a holder without a second
+// SIGTERM, and gets its SIGKILL kill-after after the first; once the output
+// is complete, the rest sends it no SIGTERM either.
+func TestStepOneSigtermAcrossRoles(t *testing.T) {
+	b := newStepBed(t)
+	parked := func(holds bool) *procview.Proc {
+		p := &procview.Proc{PID: 40, PPID: 1, State: "S", Cmdline: []string{"python3"}, Starttime: 40}
+		if holds {
+			p.Writes = map[uint64][]int{inoOut: {1}}
+			p.KeptWrites = map[uint64]bool{inoOut: true}
+		}
+		return p
+	}
+	b.show(parked(false))
+	b.mainExits()
+	b.step(0, false, time.Second)
+	b.step(time.Second, false, scanInterval, "40:SIGTERM", "40:SIGCONT")
+	b.show(parked(true))
+	b.step(50*time.Millisecond, false, scanInterval)
+	b.step(400*time.Millisecond, false, scanInterval)
+	b.step(50*time.Millisecond, false, scanInterval, "40:SIGKILL")
+
+	// A holder that closes its copy is one of the rest: no second SIGTERM.
+	b = newStepBed(t)
+	holder := sleeper(20, 1)
+	b.show(holder)
+	b.mainExits()
+	b.step(0, false, time.Second)
+	b.step(time.Second, false, scanInterval, "20:SIGTERM")
+	b.show(&procview.Proc{PID: 20, PPID: 1, State: "S", Cmdline: []string{"sleep", "1000"}, Starttime: 20})
+	b.complete()
+	b.step(50*time.Millisecond, false, scanInterval)
+	b.step(449*time.Millisecond, false, scanInterval)
+	b.step(time.Millisecond, false, scanInterval, "20:SIGKILL", "20:SIGCONT")
+}
+
+// What is below a source gets its SIGTERM when the grace ends, as a
+// bystander does; what is below a relay waits for its relay.
+func TestStepBelowSourceEndedAtGrace(t *testing.T) {
+	b := newStepBed(t)
+	src := sleeper(20, 1)
+	below := &procview.Proc{PID: 21, PPID: 20, State: "S", Cmdline: []string{"sleep", "1000"}, Starttime: 21}
+	relay := &procview.Proc{PID: 30, PPID: 1, State: "S", Cmdline: []string{"xargs"}, Starttime: 30,
+		Writes: map[uint64][]int{inoOut: {1}}, Reads: map[uint64][]int{inoRelay: {0}}}
+	feeder := &procview.Proc{PID: 31, PPID: 1, State: "S", Cmdline: []string{"seq"}, Starttime: 31,
+		Writes: map[uint64][]int{inoRelay: {1}}}
+	belowRelay := &procview.Proc{PID: 32, PPID: 30, State: "S", Cmdline: []string{"sh"}, Starttime: 32}
+	b.show(src, below, relay, feeder, belowRelay)
+	b.mainExits()
+	b.step(0, false, time.Second)
+	b.step(time.Second, false, scanInterval, "20:SIGTERM", "31:SIGTERM", "21:SIGTERM", "21:SIGCONT")
+	b.step(500*time.Millisecond, false, scanInterval, "20:SIGKILL", "31:SIGKILL", "21:SIGKILL", "21:SIGCONT")
+}
