@@ -51,9 +51,14 @@ type fakeOutput struct {
 
 func (o *fakeOutput) Inodes() map[uint64]string { return map[uint64]string{inoOut: "stdout"} }
 func (o *fakeOutput) Pending() bool             { return o.pending }
-func (o *fakeOutput) Done() <-chan struct{}     { return nil }
-func (o *fakeOutput) Abandon()                  { o.abandoned++ }
-func (o *fakeOutput) Abandoned() bool           { return o.abandoned > 0 }
+func (o *fakeOutput) Done() <-chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}
+func (o *fakeOutput) Abandon()        { o.abandoned++ }
+func (o *fakeOutput) Abandoned() bool { return o.abandoned > 0 }
+func (o *fakeOutput) Finish()         {}
 
 // stepBed is a run past its start, its main child running, with a grace
 // of 1 s and a kill-after of 500 ms.
@@ -284,7 +289,8 @@ func TestStepGiveUpOnUnseenHolderOnlyWhenEmpty(t *testing.T) {
 		t.Fatalf("abandoned %d times, want once", b.out.abandoned)
 	}
 	b.said("main child 10 exited with status 3", "waiting up to 1s for its output to reach end of file",
-		"the output is still open, but no process that holds it can be found; not waiting for it any longer")
+		"the output is still open, but no process that holds it can be found; not waiting for it any longer",
+		"output complete: not waiting for end of file any longer, but the pipes are still open and read until tinit exits")
 	b.complete()
 	b.left = false
 	b.step(10*time.Millisecond, true, 0)
@@ -348,6 +354,7 @@ func TestStepNoProcSubreaperLeavesUnreachable(t *testing.T) {
 		"cannot see which processes hold the output (/proc does not show this pid namespace); ending the main child's process group instead",
 		"ending the processes that are left",
 		"the output is still open, but no process that holds it can be found; not waiting for it any longer",
+		"output complete: not waiting for end of file any longer, but the pipes are still open and read until tinit exits",
 		"descendants that left the main child's process group are still running; without /proc tinit cannot name them, so it exits without them")
 }
 
