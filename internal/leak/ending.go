@@ -3,6 +3,8 @@ package leak
 import (
 	"time"
 
+	"tinit/internal/procview"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -38,7 +40,10 @@ type Ending struct {
 	// a pipe; zero while either is the case.
 	unseenSince time.Time
 	gaveUp      bool
-	said        reportState
+	// stuck is what the last round of Rest found left, when all of it
+	// had its SIGKILL the reap allowance ago and is still there.
+	stuck []*procview.Proc
+	said  reportState
 }
 
 // NewEnding is an Ending for the run s describes.
@@ -76,6 +81,9 @@ func (e *Ending) Holders(now, mainAt time.Time, children bool) (giveUp bool) {
 	}
 	e.holders.Round(now, hs)
 	e.endBystanders(now, snap, hs)
+	if e.giveUpOnHolders(now, hs) {
+		return true
+	}
 	return e.giveUpIfUnseen(now, len(hs) == 0)
 }
 

@@ -87,8 +87,14 @@ func (e *Ending) sayNoProc(err error) {
 	e.Log.Error("cannot see which processes hold the output (", err.Error(), "); ending ", who, " instead")
 }
 
-// LeaveUnreachable says why tinit exits while descendants still run: see
-// OutOfReach.
+// LeaveUnreachable says why tinit exits while descendants are left, and
+// with /proc which they are and why each is: see OutOfReach.
 func (e *Ending) LeaveUnreachable() {
-	e.Log.Error("descendants that left the main child's process group are still running; without /proc tinit cannot name them, so it exits without them")
+	if e.said.noProc {
+		e.Log.Error("descendants that left the main child's process group are still running; without /proc tinit cannot name them, so it exits without them")
+		return
+	}
+	n := len(e.stuck)
+	e.Log.Error(render.Plural(n, "process", "processes"), " will not die or cannot be reaped; exiting without ", render.Either(n, "it", "them"), ":")
+	e.sayStuck(e.stuck)
 }

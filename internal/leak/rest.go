@@ -24,9 +24,11 @@ func (e *Ending) Rest(now time.Time) {
 		}
 		return
 	}
-	for _, p := range snap.Descendants(snap.Self) {
+	left := snap.Descendants(snap.Self)
+	for _, p := range left {
 		e.escalate(now, p)
 	}
+	e.stuck = e.stuckOf(now, left)
 }
 
 // endBystanders is the rest's escalation, begun when the grace ends, for
@@ -114,15 +116,21 @@ func (e *Ending) signalReachable(sig unix.Signal) {
 	_ = e.System.Kill(target, unix.SIGCONT)
 }
 
-// OutOfReach tells that the children left are beyond what tinit can name:
-// a subreaper without /proc signals only the main child's process group, so
-// an orphan that left it (setsid) would keep tinit waiting for good. tinit
+// OutOfReach tells that the children left are beyond what tinit can end or
+// reap. With /proc, that is when every descendant left has had its SIGKILL
+// the reap allowance ago and is still there: it will not die (state D), may
+// not be signalled (EPERM), or is a zombie only its tracer may reap. Without
+// /proc, a subreaper signals only the main child's process group, so an
+// orphan that left it (setsid) would keep tinit waiting for good: tinit
 // stops waiting once the group's SIGKILL is due and kill(2) says the group
 // is empty, which a round after the SIGKILL it is; or, if something in it
-// will not die (stuck in the kernel), KillAfter after that.
+// will not die, the reap allowance after that.
 func (e *Ending) OutOfReach(now time.Time) bool {
-	if !e.said.noProc || e.Pid1 || !e.rest.Killing(now) {
+	if !e.said.noProc {
+		return e.stuck != nil
+	}
+	if e.Pid1 || !e.rest.Killing(now) {
 		return false
 	}
-	return e.groupGone || now.Sub(e.rest.KillAt()) >= e.KillAfter
+	return e.groupGone || now.Sub(e.rest.KillAt()) >= reapAllowance(e.KillAfter)
 }

@@ -436,3 +436,62 @@ func TestStepBelowSourceEndedAtGrace(t *testing.T) {
 	b.step(time.Second, false, scanInterval, "20:SIGTERM", "31:SIGTERM", "21:SIGTERM", "21:SIGCONT")
 	b.step(500*time.Millisecond, false, scanInterval, "20:SIGKILL", "31:SIGKILL", "21:SIGKILL", "21:SIGCONT")
 }
+
+// Every wait has a bound: a holder in state D keeps its SIGKILL pending, so
+// half a second after it (the reap allowance) tinit stops waiting for the
+// output, names it and why, and then exits without it, within grace +
+// kill-after + 1 s.
+func TestStepGiveUpOnHolderInStateD(t *testing.T) {
+	b := newStepBed(t)
+	frozen := sleeper(20, 1)
+	frozen.State = "D"
+	b.show(frozen)
+	b.mainExits()
+	b.step(0, false, time.Second)
+	b.step(time.Second, false, scanInterval, "20:SIGTERM")
+	b.step(500*time.Millisecond, false, scanInterval, "20:SIGKILL")
+	b.step(450*time.Millisecond, false, scanInterval, "20:SIGKILL")
+	if b.out.abandoned != 0 {
+		t.Fatal("gave up before the reap allowance")
+	}
+	b.step(50*time.Millisecond, false, scanInterval, "20:SIGKILL")
+	if b.out.abandoned != 1 {
+		t.Fatalf("abandoned %d times, want once", b.out.abandoned)
+	}
+	b.step(50*time.Millisecond, false, scanInterval, "20:SIGKILL", "20:SIGCONT")
+	b.step(50*time.Millisecond, true, 0)
+	b.said("main child 10 exited with status 3", "waiting up to 1s for its output to reach end of file",
+		"the first look for holders took 0s",
+		"the main child exited 1s ago, but 1 process is still holding its output; ending it:",
+		"  1 [sleeping] tinit",
+		"  └─ 20 [uninterruptible] sleep 1000  <- holds stdout (fd 1)",
+		"1 process holds the output but will not die or cannot be reaped; not waiting for it any longer:",
+		"  20 [uninterruptible] sleep 1000  <- state D (uninterruptible sleep): its SIGKILL waits until it wakes",
+		"output complete: not waiting for end of file any longer, but the pipes are still open and read until tinit exits",
+		"ending the processes that are left",
+		"1 process will not die or cannot be reaped; exiting without it:",
+		"  20 [uninterruptible] sleep 1000  <- state D (uninterruptible sleep): its SIGKILL waits until it wakes")
+}
+
+// A process tinit may not signal (EPERM: it became root) and a zombie only
+// its tracer may reap are given up on the reap allowance after their
+// SIGKILL, each named with why.
+func TestStepGiveUpOnDeniedAndTraced(t *testing.T) {
+	b := newStepBed(t)
+	root := &procview.Proc{PID: 40, PPID: 1, State: "S", Cmdline: []string{"daemon"}, Starttime: 40}
+	traced := &procview.Proc{PID: 41, PPID: 1, State: "Z", Cmdline: []string{"sleep"}, Starttime: 41}
+	b.Denied = map[int]bool{40: true}
+	b.Tracers = map[int]int{41: 77}
+	b.show(root, traced)
+	b.complete()
+	b.mainExits()
+	b.step(0, false, scanInterval, "40:SIGTERM", "40:SIGCONT", "41:SIGTERM", "41:SIGCONT")
+	b.step(500*time.Millisecond, false, scanInterval, "40:SIGKILL", "40:SIGCONT", "41:SIGKILL", "41:SIGCONT")
+	b.step(499*time.Millisecond, false, scanInterval, "40:SIGKILL", "40:SIGCONT", "41:SIGKILL", "41:SIGCONT")
+	b.step(time.Millisecond, false, scanInterval, "40:SIGKILL", "40:SIGCONT", "41:SIGKILL", "41:SIGCONT")
+	b.step(50*time.Millisecond, true, 0)
+	b.said("main child 10 exited with status 3", "ending the processes that are left",
+		"2 processes will not die or cannot be reaped; exiting without them:",
+		"  40 [sleeping] daemon  <- not permitted to signal it",
+		"  41 [zombie] sleep  <- a zombie traced by PID 77, which must reap it first")
+}
