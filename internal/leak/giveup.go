@@ -8,18 +8,32 @@ import (
 	"tinit/internal/render"
 )
 
-// stuckOf is ps when every one of them has had its SIGKILL the reap
-// allowance ago or more and is still there, and nil when any other is left
-// (or none): tinit waits for what may still end, and gives up on what will
-// not die or cannot be reaped, so every wait has a bound.
+// stuckOf is ps when every one of them is stuck, and nil when any other is
+// left (or none): tinit waits for what may still end, and gives up on what
+// will not die or cannot be reaped, so every wait has a bound. A process is
+// stuck once it has had its SIGKILL the reap allowance ago or more and is
+// still there; a fork of a stuck process is stuck as soon as it has had its
+// SIGKILL, or a parent that tinit may not signal, forking every 10 ms,
+// would always have a child younger than the allowance.
 func (e *Ending) stuckOf(now time.Time, ps []*procview.Proc) []*procview.Proc {
 	if len(ps) == 0 {
 		return nil
 	}
-	for _, p := range ps {
-		if !e.sent[p.Key()].beyondReach(now, e.KillAfter) {
-			return nil
+	stuck := make(map[int]bool, len(ps))
+	for changed := true; changed; {
+		changed = false
+		for _, p := range ps {
+			s := e.sent[p.Key()]
+			if stuck[p.PID] || s == nil || s.killAt.IsZero() {
+				continue
+			}
+			if s.beyondReach(now, e.KillAfter) || stuck[p.PPID] {
+				stuck[p.PID], changed = true, true
+			}
 		}
+	}
+	if len(stuck) < len(ps) {
+		return nil
 	}
 	return ps
 }
