@@ -206,6 +206,15 @@ func (e *Ender) track(h *Holder) *track {
 	return t
 }
 
+// noteSignal records, for the report, that sig reached a holder acted on
+// that the rest's escalation signalled: one whose fds cannot be read, or
+// one left once the output was complete.
+func (e *Ender) noteSignal(k procview.Key, sig unix.Signal) {
+	if t := e.tracks[k]; t != nil {
+		t.leak.Signal = unix.SignalName(sig)
+	}
+}
+
 // firstSeen is h without the fd tables of its process: the report never shows
 // them, and with thousands of leaks they would be most of tinit's memory.
 func firstSeen(h *Holder) Holder {

@@ -68,7 +68,10 @@ func (e *Ending) escalate(now time.Time, p *procview.Proc) {
 		return
 	}
 	e.sayRestStarts(started)
-	if e.System.Signal(p, sig) == unix.EPERM {
+	switch e.System.Signal(p, sig) {
+	case nil:
+		e.holders.noteSignal(p.Key(), sig)
+	case unix.EPERM:
 		s.denied = true
 	}
 	_ = e.System.Signal(p, unix.SIGCONT)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"strconv"
+
+	"golang.org/x/sys/unix"
 )
 
 // Tracer is the pid of the process that ptraces p, as this pid namespace
@@ -25,4 +27,16 @@ func Tracer(p *Proc) int {
 		return 0
 	}
 	return n
+}
+
+// FdsHidden tells that p's fd table is not the caller's to read: p made
+// itself undumpable (PR_SET_DUMPABLE 0), or runs as another user, and the
+// caller has no CAP_SYS_PTRACE over it. Whether it holds a pipe is then
+// unknown.
+func FdsHidden(p *Proc) bool {
+	fd, err := unix.Open(procDir(p.PID)+"/fd", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err == nil {
+		_ = unix.Close(fd)
+	}
+	return err == unix.EACCES || err == unix.EPERM
 }

@@ -495,3 +495,30 @@ func TestStepGiveUpOnDeniedAndTraced(t *testing.T) {
 		"  40 [sleeping] daemon  <- not permitted to signal it",
 		"  41 [zombie] sleep  <- a zombie traced by PID 77, which must reap it first")
 }
+
+// A descendant whose fds tinit may not read may hold the output or not: it
+// is ended as a bystander, and drawn and reported as leaked, with the
+// signal that reached it.
+func TestStepUnreadableFdsReported(t *testing.T) {
+	b := newStepBed(t)
+	secret := &procview.Proc{PID: 40, PPID: 1, State: "S", Cmdline: []string{"secret"}, Starttime: 40}
+	b.Hidden = map[int]bool{40: true}
+	b.show(secret)
+	b.mainExits()
+	b.step(0, false, time.Second)
+	b.step(time.Second, false, scanInterval, "40:SIGTERM", "40:SIGCONT")
+	b.said("main child 10 exited with status 3", "waiting up to 1s for its output to reach end of file",
+		"the first look for holders took 0s",
+		"the main child exited 1s ago, but its output is still open, and tinit may not read the fds of 1 process that may hold it; ending it:",
+		"  1 [sleeping] tinit",
+		"  └─ 40 [sleeping] secret  <- its fds cannot be read",
+		"ending the processes that are left")
+	b.step(50*time.Millisecond, false, scanInterval)
+	rep := b.r.report(3)
+	if len(rep.Leaked) != 1 || rep.Leaked[0].PID != 40 || !rep.Leaked[0].Unreadable || rep.Leaked[0].Signal != "SIGTERM" {
+		t.Fatalf("report leaked %+v", rep.Leaked)
+	}
+	if !strings.Contains(string(rep.JSON()), `"fds_unreadable":true,"signal":"SIGTERM"`) {
+		t.Fatalf("report JSON %s", rep.JSON())
+	}
+}

@@ -28,6 +28,8 @@ type System struct {
 	// in Sent all the same); Tracers, who ptraces each pid.
 	Denied  map[int]bool
 	Tracers map[int]int
+	// Hidden are the pids whose fds tinit may not read.
+	Hidden map[int]bool
 }
 
 // New is a System at a fixed time, with no /proc.
@@ -57,6 +59,8 @@ func (f *System) Signal(p *procview.Proc, sig unix.Signal) error {
 }
 
 func (f *System) Tracer(p *procview.Proc) int { return f.Tracers[p.PID] }
+
+func (f *System) FdsHidden(p *procview.Proc) bool { return f.Hidden[p.PID] }
 
 func (f *System) Kill(pid int, sig unix.Signal) error {
 	f.Sent = append(f.Sent, fmt.Sprintf("%d:%s", pid, unix.SignalName(sig)))
