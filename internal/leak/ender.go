@@ -206,11 +206,13 @@ func (e *Ender) track(h *Holder) *track {
 	return t
 }
 
-// noteSignal records, for the report, that sig reached a holder acted on
-// that the rest's escalation signalled: one whose fds cannot be read, or
-// one left once the output was complete.
+// noteSignal records, for the report, that sig reached a process whose fds
+// cannot be read, which the rest's escalation ends as a bystander. A
+// holder's signal in the report is the Ender's alone: a relay that has
+// closed the output and is on its way out may still meet the rest's
+// SIGTERM, which ended nothing of its work.
 func (e *Ender) noteSignal(k procview.Key, sig unix.Signal) {
-	if t := e.tracks[k]; t != nil {
+	if t := e.tracks[k]; t != nil && t.leak.Unreadable {
 		t.leak.Signal = unix.SignalName(sig)
 	}
 }
