@@ -143,6 +143,11 @@ func (e *Ender) KillNow() { e.killNow = true }
 
 func (e *Ender) act(now time.Time, t *track, h *Holder) {
 	if e.killNow {
+		// On the record, so that what will not die is given up on the
+		// reap allowance after this SIGKILL too.
+		if s := e.sent.of(h.Key()); s.killAt.IsZero() {
+			s.killAt = now
+		}
 		e.send(t, h, unix.SIGKILL)
 		return
 	}

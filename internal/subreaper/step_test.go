@@ -522,3 +522,28 @@ func TestStepUnreadableFdsReported(t *testing.T) {
 		t.Fatalf("report JSON %s", rep.JSON())
 	}
 }
+
+// After a second stop signal every holder gets SIGKILL at once, and one in
+// state D is given up on the reap allowance after it, as on the clock.
+func TestStepSecondStopGivesUpOnStateD(t *testing.T) {
+	b := newStepBed(t)
+	frozen := sleeper(20, 1)
+	frozen.State = "D"
+	b.show(frozen)
+	b.mainExits()
+	b.step(0, false, time.Second)
+	b.r.forward(unix.SIGTERM)
+	b.r.forward(unix.SIGTERM)
+	b.sentNow("20:SIGKILL", "20:SIGCONT")
+	b.step(0, false, scanInterval, "20:SIGKILL")
+	b.step(499*time.Millisecond, false, scanInterval, "20:SIGKILL")
+	if b.out.abandoned != 0 {
+		t.Fatal("gave up before the reap allowance")
+	}
+	b.step(time.Millisecond, false, scanInterval, "20:SIGKILL")
+	if b.out.abandoned != 1 {
+		t.Fatalf("abandoned %d times, want once", b.out.abandoned)
+	}
+	b.step(50*time.Millisecond, false, scanInterval, "20:SIGKILL", "20:SIGCONT")
+	b.step(50*time.Millisecond, true, 0)
+}
