@@ -10,11 +10,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Abandoning a pipe that a hidden holder keeps open ends its forwarder only
+// Finishing a pipe that a hidden holder keeps open ends its forwarder only
 // once the pipe is empty and every byte read is written out: a reader that
 // reads nothing for a while still gets everything, and the forwarder then
 // returns although the holder's write end is still open.
-func TestAbandonDeliversWhatThePipeHolds(t *testing.T) {
+func TestFinishDeliversWhatThePipeHolds(t *testing.T) {
 	for _, kind := range []string{"splice", "copy", "lines"} {
 		t.Run(kind, func(t *testing.T) {
 			wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
@@ -49,6 +49,7 @@ func TestAbandonDeliversWhatThePipeHolds(t *testing.T) {
 			go func() { s.forward(); close(done) }()
 			<-wrote
 			d.Abandon()
+			d.Finish()
 			select {
 			case <-done:
 				t.Fatal("the forwarder returned with bytes still to deliver")
@@ -66,6 +67,65 @@ func TestAbandonDeliversWhatThePipeHolds(t *testing.T) {
 			}
 			if len(logs.lines) > 0 {
 				t.Errorf("logged %q", logs.lines)
+			}
+		})
+	}
+}
+
+// Giving up on end of file is not giving up on reading: after Abandon the
+// forwarder still waits for and delivers what the holder writes later, for
+// as long as tinit runs; only Finish, at tinit's exit, ends it, once it has
+// taken what is in the pipe.
+func TestAbandonKeepsReading(t *testing.T) {
+	for _, kind := range []string{"splice", "lines"} {
+		t.Run(kind, func(t *testing.T) {
+			wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer unix.Close(wake)
+			d := &Drain{wake: wake}
+			r, w := mustPipe(t)
+			out := dupClose(t, w)
+			var logs logSink
+			s, err := newStream("stdout", out, false, "", logs.log, wake)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if kind == "lines" {
+				s.lines = new(sync.Mutex)
+			}
+			hidden, err := unix.Dup(s.w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer unix.Close(hidden)
+			s.closeWriteEnd()
+			done := make(chan struct{})
+			go func() { s.forward(); close(done) }()
+			d.Abandon()
+			select {
+			case <-done:
+				t.Fatal("the forwarder returned at an empty pipe after Abandon")
+			case <-time.After(200 * time.Millisecond):
+			}
+			late := testData(300000, 7)
+			writeAll(hidden, late)
+			got, _ := io.ReadAll(io.LimitReader(r, int64(len(late))))
+			if !bytes.Equal(got, late) {
+				t.Fatalf("delivered %d bytes written after Abandon, want %d", len(got), len(late))
+			}
+			last := []byte("last line\n")
+			writeAll(hidden, last)
+			d.Finish()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the forwarder did not return after Finish")
+			}
+			unix.Close(out)
+			if rest, _ := io.ReadAll(r); !bytes.Equal(rest, last) {
+				t.Errorf("after Finish delivered %q, want %q", rest, last)
 			}
 		})
 	}

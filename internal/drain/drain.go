@@ -27,12 +27,13 @@ type Drain struct {
 	Streams []*Stream
 	child   [2]int // the fds the child gets as stdout and stderr
 	done    chan struct{}
-	// wake becomes readable when the wait for end of file is given up
-	// (Abandon); a forwarder polls it beside its pipe. Kept open for
-	// tinit's lifetime: closing it would free its number for reuse while
-	// a forwarder might still poll it.
+	// wake becomes readable when tinit is about to exit (Finish); a
+	// forwarder polls it beside its pipe. Kept open for tinit's lifetime:
+	// closing it would free its number for reuse while a forwarder might
+	// still poll it.
 	wake      int
 	abandoned atomic.Bool
+	finished  atomic.Bool
 	release   chan struct{} // closed by Start: the forwarders may begin
 }
 
@@ -203,22 +204,26 @@ func (d *Drain) Start() {
 func (d *Drain) Done() <-chan struct{} { return d.done }
 
 // Abandon gives up waiting for end of file, for a pipe some process tinit
-// cannot see still holds open. It never cuts a forwarder short: each one
-// goes on until its pipe is empty and all it read is written out, however
-// slowly tinit's output drains, and Done is closed only then. A holder's
-// later writes are lost, which is why the caller abandons only a pipe that
-// has stayed empty.
-func (d *Drain) Abandon() {
-	if d.abandoned.Swap(true) {
+// cannot see, or cannot end, still holds open. It gives up no reading: the
+// forwarders go on delivering whatever reaches the pipes for as long as
+// tinit runs, and Finish, at its exit, takes what is in them then.
+func (d *Drain) Abandon() { d.abandoned.Store(true) }
+
+// Abandoned tells whether Abandon has been called.
+func (d *Drain) Abandoned() bool { return d.abandoned.Load() }
+
+// Finish ends the forwarders of abandoned pipes as tinit exits: each goes on
+// until its pipe is empty and all it read is written out, however slowly
+// tinit's output drains, and Done is closed only then. What a holder writes
+// after that is lost, with tinit gone. A pipe at end of file is done already.
+func (d *Drain) Finish() {
+	if d.finished.Swap(true) {
 		return
 	}
 	var one [8]byte
 	binary.NativeEndian.PutUint64(one[:], 1) // an eventfd takes a host-endian count
 	_, _ = unix.Write(d.wake, one[:])
 }
-
-// Abandoned tells whether Abandon has been called.
-func (d *Drain) Abandoned() bool { return d.abandoned.Load() }
 
 // Pending tells whether bytes wait in a pipe for tinit to forward them: a
 // holder cannot count as gone while they do, since the forwarder is only

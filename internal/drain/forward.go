@@ -61,10 +61,10 @@ func (s *Stream) forward() {
 }
 
 // waitInput waits until the pipe has bytes or is at end of file, and tells
-// whether to go on. Once the drain is abandoned it goes on only while bytes
-// are left: an empty pipe then counts as finished, though a hidden holder
+// whether to go on. Once the drain is finished (tinit exits) it goes on only
+// while bytes are left: an empty pipe then counts as done, though a holder
 // may still have it open. Bytes already read are written out before it is
-// asked again, so abandoning never cuts the forwarding of them short.
+// asked again, so finishing never cuts the forwarding of them short.
 func (s *Stream) waitInput() bool {
 	goOn, _ := s.waitInputFor(-1)
 	return goOn

@@ -21,7 +21,7 @@ type Stream struct {
 
 	r, w int        // the pipe; -1 where the stream passes through
 	rMu  sync.Mutex // held to close r, and by others than the forwarder to use it
-	wake int        // the Drain's Abandon eventfd
+	wake int        // the Drain's Finish eventfd
 	copy *copyFile
 	buf  []byte // the read/write path's, made on first use
 	// lines, when set, is held while handing out whole lines to a

@@ -28,21 +28,25 @@ type Ender struct {
 	tracks  map[procview.Key]*track
 	byPID   map[int]*track // the latest process seen with each pid
 	ended   []*Leak
+	sent    record // shared with the rest's escalation (see record)
 }
 
 // NewEnder is an Ender that acts through sys, giving sources killAfter
 // between SIGTERM and SIGKILL.
 func NewEnder(sys System, killAfter time.Duration) *Ender {
+	return newEnder(sys, killAfter, record{})
+}
+
+func newEnder(sys System, killAfter time.Duration, sent record) *Ender {
 	return &Ender{sys: sys, esc: Escalation{KillAfter: killAfter},
-		tracks: map[procview.Key]*track{}, byPID: map[int]*track{}}
+		tracks: map[procview.Key]*track{}, byPID: map[int]*track{}, sent: sent}
 }
 
 type track struct {
 	leak      *Leak
 	round     int // the round it was first seen in
 	wasRelay  bool
-	source    bool // a former relay that stalled or forks sources
-	termed    bool
+	source    bool      // a former relay that stalled or forks sources
 	written   uint64    // a drained relay's write count at idleSince
 	idleSince time.Time // since when a relay without feeders has written nothing
 }
@@ -139,6 +143,11 @@ func (e *Ender) KillNow() { e.killNow = true }
 
 func (e *Ender) act(now time.Time, t *track, h *Holder) {
 	if e.killNow {
+		// On the record, so that what will not die is given up on the
+		// reap allowance after this SIGKILL too.
+		if s := e.sent.of(h.Key()); s.killAt.IsZero() {
+			s.killAt = now
+		}
 		e.send(t, h, unix.SIGKILL)
 		return
 	}
@@ -153,13 +162,19 @@ func (e *Ender) act(now time.Time, t *track, h *Holder) {
 	case t.wasRelay:
 		t.source = true
 	}
-	sig := e.esc.Next(now, t.termed)
-	if sig == unix.SIGTERM {
-		t.termed = true
-	}
-	if sig != 0 {
+	if sig := e.esc.Next(now, e.sent.of(h.Key())); sig != 0 {
 		e.send(t, h, sig)
 	}
+}
+
+// leftToFinish tells a holder that is a relay the Ender leaves to pass on
+// what it read: what it forks may be part of that work.
+func (e *Ender) leftToFinish(h *Holder) bool {
+	if e.killNow {
+		return false
+	}
+	t := e.tracks[h.Key()]
+	return h.Relay || t != nil && t.wasRelay && !t.source
 }
 
 // delivering tells whether a relay whose feeders are gone still passes its
@@ -176,8 +191,11 @@ func (e *Ender) delivering(now time.Time, t *track, h *Holder) bool {
 }
 
 func (e *Ender) send(t *track, h *Holder, sig unix.Signal) {
-	if e.sys.Signal(h.Proc, sig) == nil {
+	switch err := e.sys.Signal(h.Proc, sig); err {
+	case nil:
 		t.leak.Signal = unix.SignalName(sig)
+	case unix.EPERM:
+		e.sent.of(h.Key()).denied = true
 	}
 }
 
@@ -191,6 +209,17 @@ func (e *Ender) track(h *Holder) *track {
 		e.ended = append(e.ended, t.leak)
 	}
 	return t
+}
+
+// noteSignal records, for the report, that sig reached a process whose fds
+// cannot be read, which the rest's escalation ends as a bystander. A
+// holder's signal in the report is the Ender's alone: a relay that has
+// closed the output and is on its way out may still meet the rest's
+// SIGTERM, which ended nothing of its work.
+func (e *Ender) noteSignal(k procview.Key, sig unix.Signal) {
+	if t := e.tracks[k]; t != nil && t.leak.Unreadable {
+		t.leak.Signal = unix.SignalName(sig)
+	}
 }
 
 // firstSeen is h without the fd tables of its process: the report never shows

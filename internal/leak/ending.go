@@ -1,11 +1,12 @@
 package leak
 
 import (
+	"slices"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"tinit/internal/procview"
+
+	"golang.org/x/sys/unix"
 )
 
 // Setup is what an Ending needs to know of the run.
@@ -32,19 +33,27 @@ type Ending struct {
 	Setup
 	holders *Ender
 	rest    Escalation
-	termed  map[procview.Key]bool // what the rest has had SIGTERM
+	sent    record // what each process has had, from either
+	group   sent   // without /proc: what the group kill(2) names has had
 	// groupGone: without /proc, kill said the group is empty, for good.
 	groupGone bool
 	// unseenSince is when holders were last seen, or bytes last waited in
 	// a pipe; zero while either is the case.
 	unseenSince time.Time
 	gaveUp      bool
-	said        reportState
+	// stuck is what the last round of Rest found left, when all of it
+	// had its SIGKILL the reap allowance ago and is still there.
+	stuck []*procview.Proc
+	// looked are the descendants whose fds were checked for being
+	// readable (see unreadable).
+	looked map[procview.Key]bool
+	said   reportState
 }
 
 // NewEnding is an Ending for the run s describes.
 func NewEnding(s Setup) *Ending {
-	return &Ending{Setup: s, holders: NewEnder(s.System, s.KillAfter), rest: Escalation{KillAfter: s.KillAfter}}
+	sent := record{}
+	return &Ending{Setup: s, holders: newEnder(s.System, s.KillAfter, sent), rest: Escalation{KillAfter: s.KillAfter}, sent: sent}
 }
 
 // Holders is one round of ending what keeps the output open, mainAt being
@@ -65,17 +74,24 @@ func (e *Ending) Holders(now, mainAt time.Time, children bool) (giveUp bool) {
 		return e.giveUpIfUnseen(now, !children)
 	}
 	hs := Find(snap, e.Output.Inodes())
-	if !e.said.reported && len(hs) > 0 {
+	hidden := e.unreadable(snap, hs)
+	if !e.said.reported && len(hs)+len(hidden) > 0 {
 		// The first look at every fd table is the one round whose cost
 		// grows with the fds open (a readlink each); later rounds read
 		// only what changed.
 		e.Log.Info("the first look for holders took ", e.System.Now().Sub(now).Round(time.Millisecond).String())
 	}
-	if fresh := e.holders.NewHolders(hs); len(fresh) > 0 {
+	if fresh := e.holders.NewHolders(slices.Concat(hs, hidden)); len(fresh) > 0 {
 		e.reportHolders(snap, fresh, now, mainAt)
+	}
+	for _, h := range hidden {
+		e.holders.track(h)
 	}
 	e.holders.Round(now, hs)
 	e.endBystanders(now, snap, hs)
+	if e.giveUpOnHolders(now, hs) {
+		return true
+	}
 	return e.giveUpIfUnseen(now, len(hs) == 0)
 }
 
@@ -127,3 +143,30 @@ func (e *Ending) OutputComplete(now time.Time) { e.sayForks(now, true) }
 
 // Leaks are every holder acted on, in the order first seen.
 func (e *Ending) Leaks() []*Leak { return e.holders.Leaks() }
+
+// unreadable are the descendants, not yet reported, whose fds tinit may
+// not read (tinit runs unprivileged; they are undumpable, or another
+// user's): whether they hold the output is unknown. They are ended as
+// bystanders (endBystanders), and reported as leaked, so that what tinit
+// says is true. Each process is looked at once.
+func (e *Ending) unreadable(snap *procview.Snapshot, hs []*Holder) []*Holder {
+	holds := make(map[int]bool, len(hs))
+	for _, h := range hs {
+		holds[h.PID] = true
+	}
+	var out []*Holder
+	for _, p := range snap.Descendants(snap.Self) {
+		k := p.Key()
+		if holds[p.PID] || p.Writes != nil || p.Reads != nil || e.looked[k] {
+			continue
+		}
+		if e.looked == nil {
+			e.looked = map[procview.Key]bool{}
+		}
+		e.looked[k] = true
+		if e.System.FdsHidden(p) {
+			out = append(out, &Holder{Proc: p, Unreadable: true})
+		}
+	}
+	return out
+}

@@ -27,7 +27,11 @@ func TestEscalation(t *testing.T) {
 		{500, false, unix.SIGKILL},
 		{900, true, unix.SIGKILL},
 	} {
-		if got := e.Next(at(c.ms), c.termed); got != c.want {
+		s := &sent{}
+		if c.termed {
+			s.termAt = at(0)
+		}
+		if got := e.Next(at(c.ms), s); got != c.want {
 			t.Fatalf("at %d ms, termed %v: %v, want %v", c.ms, c.termed, got, c.want)
 		}
 	}
@@ -45,7 +49,7 @@ func TestEscalation(t *testing.T) {
 		t.Fatal("a fresh escalation has started")
 	}
 	n.KillNow(t0)
-	if got := n.Next(t0, false); got != unix.SIGKILL || n.KillAt() != t0 {
+	if got := n.Next(t0, &sent{}); got != unix.SIGKILL || n.KillAt() != t0 {
 		t.Fatalf("after KillNow: %v, KillAt %v", got, n.KillAt())
 	}
 }

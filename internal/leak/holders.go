@@ -22,6 +22,9 @@ type Holder struct {
 	Holds []Hold // tinit's streams it holds itself
 	Feeds []int  // holders it writes to through other pipes
 	Relay bool   // it reads from another holder, so it ends by itself at EOF
+	// Unreadable: its fds are not tinit's to read, so it may hold the
+	// output or not. It is ended as a bystander, and reported as leaked.
+	Unreadable bool
 }
 
 // Find finds every process that keeps one of the pipes in ours (inode ->

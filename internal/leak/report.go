@@ -24,9 +24,14 @@ type reportState struct {
 func (e *Ending) reportHolders(snap *procview.Snapshot, fresh []*Holder, now, mainAt time.Time) {
 	if !e.said.reported {
 		e.said.reported = true
-		e.Log.Error("the main child exited ", now.Sub(mainAt).Round(time.Millisecond).String(), " ago, but ",
-			render.Plural(len(fresh), "process is", "processes are"), " still holding its output; ending ",
-			render.Either(len(fresh), "it", "them"), ":")
+		ago := now.Sub(mainAt).Round(time.Millisecond).String()
+		if held := holding(fresh); held > 0 {
+			e.Log.Error("the main child exited ", ago, " ago, but ", render.Plural(held, "process is", "processes are"),
+				" still holding its output; ending ", render.Either(len(fresh), "it", "them"), ":")
+		} else {
+			e.Log.Error("the main child exited ", ago, " ago, but its output is still open, and tinit may not read the fds of ",
+				render.Plural(len(fresh), "process", "processes"), " that may hold it; ending ", render.Either(len(fresh), "it", "them"), ":")
+		}
 		e.drawTree(snap, fresh)
 		return
 	}
@@ -46,6 +51,18 @@ func (e *Ending) reportHolders(snap *procview.Snapshot, fresh []*Holder, now, ma
 			render.Either(len(others), "it", "them"), ":")
 		e.drawTree(snap, others)
 	}
+}
+
+// holding counts the holders in hs that tinit saw holding the output, not
+// those whose fds it may not read.
+func holding(hs []*Holder) int {
+	n := 0
+	for _, h := range hs {
+		if !h.Unreadable {
+			n++
+		}
+	}
+	return n
 }
 
 // forkLine is the least time between two lines that count the holders
@@ -87,8 +104,14 @@ func (e *Ending) sayNoProc(err error) {
 	e.Log.Error("cannot see which processes hold the output (", err.Error(), "); ending ", who, " instead")
 }
 
-// LeaveUnreachable says why tinit exits while descendants still run: see
-// OutOfReach.
+// LeaveUnreachable says why tinit exits while descendants are left, and
+// with /proc which they are and why each is: see OutOfReach.
 func (e *Ending) LeaveUnreachable() {
-	e.Log.Error("descendants that left the main child's process group are still running; without /proc tinit cannot name them, so it exits without them")
+	if e.said.noProc {
+		e.Log.Error("descendants that left the main child's process group are still running; without /proc tinit cannot name them, so it exits without them")
+		return
+	}
+	n := len(e.stuck)
+	e.Log.Error(render.Plural(n, "process", "processes"), " will not die or cannot be reaped; exiting without ", render.Either(n, "it", "them"), ":")
+	e.sayStuck(e.stuck)
 }

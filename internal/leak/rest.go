@@ -18,32 +18,40 @@ func (e *Ending) Rest(now time.Time) {
 	if err != nil {
 		e.sayNoProc(err)
 		started := e.rest.Started()
-		if sig := e.rest.Next(now, started); sig != 0 {
+		if sig := e.rest.Next(now, &e.group); sig != 0 {
 			e.sayRestStarts(started)
 			e.signalReachable(sig)
 		}
 		return
 	}
-	for _, p := range snap.Descendants(snap.Self) {
+	left := snap.Descendants(snap.Self)
+	for _, p := range left {
 		e.escalate(now, p)
 	}
+	e.stuck = e.stuckOf(now, left)
 }
 
 // endBystanders is the rest's escalation, begun when the grace ends, for
-// the descendants that hold none of the output and are not below a holder:
-// a leak beside the holders is ended within the same bound as they are,
-// not kill-after after them. What is below a holder is left to the
-// holder's ending: a relay's own children may be part of its work.
+// the descendants that hold none of the output, beside the holders or below
+// a source: a leak that holds nothing is ended within the same bound as the
+// holders are, not kill-after after them. Only what is below a relay left
+// to finish waits for its relay: a relay's own children may be part of its
+// work.
 func (e *Ending) endBystanders(now time.Time, snap *procview.Snapshot, hs []*Holder) {
-	below := make(map[int]bool, len(hs))
+	holders := make(map[int]*Holder, len(hs))
 	for _, h := range hs {
-		below[h.PID] = true
+		holders[h.PID] = h
 	}
+	relayed := map[int]bool{}
 	// Descendants come parents first, so a parent's mark is set before
 	// its children are looked at.
 	for _, p := range snap.Descendants(snap.Self) {
-		if below[p.PID] || below[p.PPID] {
-			below[p.PID] = true
+		if relayed[p.PPID] {
+			relayed[p.PID] = true
+			continue
+		}
+		if h := holders[p.PID]; h != nil {
+			relayed[p.PID] = e.holders.leftToFinish(h)
 			continue
 		}
 		e.escalate(now, p)
@@ -53,20 +61,19 @@ func (e *Ending) endBystanders(now time.Time, snap *procview.Snapshot, hs []*Hol
 // escalate gives p the signal the rest's Escalation says is due, and
 // SIGCONT so that a stopped process meets it.
 func (e *Ending) escalate(now time.Time, p *procview.Proc) {
-	k := p.Key()
+	s := e.sent.of(p.Key())
 	started := e.rest.Started()
-	sig := e.rest.Next(now, e.termed[k])
+	sig := e.rest.Next(now, s)
 	if sig == 0 {
 		return
 	}
 	e.sayRestStarts(started)
-	if sig == unix.SIGTERM {
-		if e.termed == nil {
-			e.termed = map[procview.Key]bool{}
-		}
-		e.termed[k] = true
+	switch e.System.Signal(p, sig) {
+	case nil:
+		e.holders.noteSignal(p.Key(), sig)
+	case unix.EPERM:
+		s.denied = true
 	}
-	_ = e.System.Signal(p, sig)
 	_ = e.System.Signal(p, unix.SIGCONT)
 }
 
@@ -112,15 +119,21 @@ func (e *Ending) signalReachable(sig unix.Signal) {
 	_ = e.System.Kill(target, unix.SIGCONT)
 }
 
-// OutOfReach tells that the children left are beyond what tinit can name:
-// a subreaper without /proc signals only the main child's process group, so
-// an orphan that left it (setsid) would keep tinit waiting for good. tinit
+// OutOfReach tells that the children left are beyond what tinit can end or
+// reap. With /proc, that is when every descendant left has had its SIGKILL
+// the reap allowance ago and is still there: it will not die (state D), may
+// not be signalled (EPERM), or is a zombie only its tracer may reap. Without
+// /proc, a subreaper signals only the main child's process group, so an
+// orphan that left it (setsid) would keep tinit waiting for good: tinit
 // stops waiting once the group's SIGKILL is due and kill(2) says the group
 // is empty, which a round after the SIGKILL it is; or, if something in it
-// will not die (stuck in the kernel), KillAfter after that.
+// will not die, the reap allowance after that.
 func (e *Ending) OutOfReach(now time.Time) bool {
-	if !e.said.noProc || e.Pid1 || !e.rest.Killing(now) {
+	if !e.said.noProc {
+		return e.stuck != nil
+	}
+	if e.Pid1 || !e.rest.Killing(now) {
 		return false
 	}
-	return e.groupGone || now.Sub(e.rest.KillAt()) >= e.KillAfter
+	return e.groupGone || now.Sub(e.rest.KillAt()) >= reapAllowance(e.KillAfter)
 }

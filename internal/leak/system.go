@@ -23,6 +23,10 @@ type System interface {
 	Signal(p *procview.Proc, sig unix.Signal) error
 	// Kill is kill(2), for when /proc cannot name the processes.
 	Kill(pid int, sig unix.Signal) error
+	// Tracer is procview.Tracer: who ptraces p, or 0.
+	Tracer(p *procview.Proc) int
+	// FdsHidden is procview.FdsHidden: p's fds are not tinit's to read.
+	FdsHidden(p *procview.Proc) bool
 }
 
 // OS is System on the real clock, /proc and kernel.
@@ -37,6 +41,8 @@ func (OS) Written(p *procview.Proc) (uint64, bool, bool) {
 }
 func (OS) Signal(p *procview.Proc, sig unix.Signal) error { return procview.Signal(p, sig) }
 func (OS) Kill(pid int, sig unix.Signal) error            { return unix.Kill(pid, sig) }
+func (OS) Tracer(p *procview.Proc) int                    { return procview.Tracer(p) }
+func (OS) FdsHidden(p *procview.Proc) bool                { return procview.FdsHidden(p) }
 
 // Log is where the leak report goes: Error always prints, Info only with
 // -v. A line is its parts joined.

@@ -38,5 +38,8 @@ func Notes(h *Holder) []string {
 	if h.Relay {
 		ns = append(ns, "relay")
 	}
+	if h.Unreadable {
+		ns = append(ns, "its fds cannot be read")
+	}
 	return ns
 }

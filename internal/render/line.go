@@ -33,8 +33,11 @@ func StateName(s string) string {
 	switch s {
 	case "R":
 		return "running"
-	case "S", "D", "I":
+	case "S", "I":
 		return "sleeping"
+	case "D":
+		// Signals wait until it wakes: SIGKILL does not end it.
+		return "uninterruptible"
 	case "T", "t":
 		return "stopped"
 	case "Z":

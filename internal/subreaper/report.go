@@ -65,6 +65,7 @@ type leakJSON struct {
 	Holds         []leak.Hold `json:"holds"`
 	Feeds         []int       `json:"feeds"`
 	Relay         bool        `json:"relay"`
+	FdsUnreadable bool        `json:"fds_unreadable,omitempty"`
 	Signal        *string     `json:"signal"`
 }
 
@@ -95,6 +96,7 @@ func (r *Report) JSON() []byte {
 			Holds:         render.OrEmpty(l.Holds),
 			Feeds:         render.OrEmpty(l.Feeds),
 			Relay:         l.Relay,
+			FdsUnreadable: l.Unreadable,
 			Signal:        render.NonEmpty(l.Signal),
 		})
 	}

@@ -106,11 +106,16 @@ type run struct {
 	ending *leak.Ending
 }
 
-// sayOutputComplete tells, with -v, how the output ended: an abandoned
-// pipe is drained, but it never reached end of file.
-func (r *run) sayOutputComplete() {
+// outputComplete notes that the output is complete, and tells, with -v,
+// how: an abandoned pipe never reached end of file, and tinit goes on
+// reading it until it exits.
+func (r *run) outputComplete(now time.Time) {
+	if !r.drainedAt.IsZero() {
+		return
+	}
+	r.drainedAt = now
 	if r.out.Abandoned() {
-		r.l.Info("output complete: all that reached the pipes is delivered, but they are still open")
+		r.l.Info("output complete: not waiting for end of file any longer, but the pipes are still open and read until tinit exits")
 		return
 	}
 	r.l.Info("output complete: both pipes reached end of file")
@@ -145,8 +150,7 @@ func (r *run) loop() int {
 			}
 		case <-drainDone:
 			drainDone = nil
-			r.drainedAt = r.sys.Now()
-			r.sayOutputComplete()
+			r.outputComplete(r.sys.Now())
 		case <-timer.C:
 			r.children = r.reap()
 		}
@@ -172,6 +176,8 @@ func (r *run) step(now time.Time) (exit bool, wake time.Duration) {
 	case endingHolders:
 		if r.ending.Holders(now, r.mainAt, r.children) {
 			r.out.Abandon()
+			r.outputComplete(now)
+			r.advance(now)
 		}
 		return false, scanInterval
 	case endingRest:
@@ -236,6 +242,10 @@ func describe(ws unix.WaitStatus) string {
 }
 
 func (r *run) finish() int {
+	// Whatever is already in an abandoned pipe is delivered before tinit
+	// exits, however slowly its output is read.
+	r.out.Finish()
+	<-r.out.Done()
 	status := finalStatus(r.mainWS, &r.cfg.RemapExit)
 	if r.cfg.Report != "" {
 		if err := WriteReport(r.cfg.Report, r.report(status)); err != nil {

@@ -51,9 +51,14 @@ type fakeOutput struct {
 
 func (o *fakeOutput) Inodes() map[uint64]string { return map[uint64]string{inoOut: "stdout"} }
 func (o *fakeOutput) Pending() bool             { return o.pending }
-func (o *fakeOutput) Done() <-chan struct{}     { return nil }
-func (o *fakeOutput) Abandon()                  { o.abandoned++ }
-func (o *fakeOutput) Abandoned() bool           { return o.abandoned > 0 }
+func (o *fakeOutput) Done() <-chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}
+func (o *fakeOutput) Abandon()        { o.abandoned++ }
+func (o *fakeOutput) Abandoned() bool { return o.abandoned > 0 }
+func (o *fakeOutput) Finish()         {}
 
 // stepBed is a run past its start, its main child running, with a grace
 // of 1 s and a kill-after of 500 ms.
@@ -284,7 +289,8 @@ func TestStepGiveUpOnUnseenHolderOnlyWhenEmpty(t *testing.T) {
 		t.Fatalf("abandoned %d times, want once", b.out.abandoned)
 	}
 	b.said("main child 10 exited with status 3", "waiting up to 1s for its output to reach end of file",
-		"the output is still open, but no process that holds it can be found; not waiting for it any longer")
+		"the output is still open, but no process that holds it can be found; not waiting for it any longer",
+		"output complete: not waiting for end of file any longer, but the pipes are still open and read until tinit exits")
 	b.complete()
 	b.left = false
 	b.step(10*time.Millisecond, true, 0)
@@ -348,6 +354,7 @@ func TestStepNoProcSubreaperLeavesUnreachable(t *testing.T) {
 		"cannot see which processes hold the output (/proc does not show this pid namespace); ending the main child's process group instead",
 		"ending the processes that are left",
 		"the output is still open, but no process that holds it can be found; not waiting for it any longer",
+		"output complete: not waiting for end of file any longer, but the pipes are still open and read until tinit exits",
 		"descendants that left the main child's process group are still running; without /proc tinit cannot name them, so it exits without them")
 }
 
@@ -373,4 +380,170 @@ func TestStepNoProcSubreaperGroupNeverEmpties(t *testing.T) {
 	if b.out.abandoned != 1 {
 		t.Fatalf("abandoned %d times kill-after after the group's SIGKILL, want once", b.out.abandoned)
 	}
+}
+
+// A process gets one SIGTERM, whatever role it moves between: a bystander
+// that takes back fds it had parked becomes a holder without a second
+// SIGTERM, and gets its SIGKILL kill-after after the first; once the output
+// is complete, the rest sends it no SIGTERM either.
+func TestStepOneSigtermAcrossRoles(t *testing.T) {
+	b := newStepBed(t)
+	parked := func(holds bool) *procview.Proc {
+		p := &procview.Proc{PID: 40, PPID: 1, State: "S", Cmdline: []string{"python3"}, Starttime: 40}
+		if holds {
+			p.Writes = map[uint64][]int{inoOut: {1}}
+			p.KeptWrites = map[uint64]bool{inoOut: true}
+		}
+		return p
+	}
+	b.show(parked(false))
+	b.mainExits()
+	b.step(0, false, time.Second)
+	b.step(time.Second, false, scanInterval, "40:SIGTERM", "40:SIGCONT")
+	b.show(parked(true))
+	b.step(50*time.Millisecond, false, scanInterval)
+	b.step(400*time.Millisecond, false, scanInterval)
+	b.step(50*time.Millisecond, false, scanInterval, "40:SIGKILL")
+
+	// A holder that closes its copy is one of the rest: no second SIGTERM.
+	b = newStepBed(t)
+	holder := sleeper(20, 1)
+	b.show(holder)
+	b.mainExits()
+	b.step(0, false, time.Second)
+	b.step(time.Second, false, scanInterval, "20:SIGTERM")
+	b.show(&procview.Proc{PID: 20, PPID: 1, State: "S", Cmdline: []string{"sleep", "1000"}, Starttime: 20})
+	b.complete()
+	b.step(50*time.Millisecond, false, scanInterval)
+	b.step(449*time.Millisecond, false, scanInterval)
+	b.step(time.Millisecond, false, scanInterval, "20:SIGKILL", "20:SIGCONT")
+}
+
+// What is below a source gets its SIGTERM when the grace ends, as a
+// bystander does; what is below a relay waits for its relay.
+func TestStepBelowSourceEndedAtGrace(t *testing.T) {
+	b := newStepBed(t)
+	src := sleeper(20, 1)
+	below := &procview.Proc{PID: 21, PPID: 20, State: "S", Cmdline: []string{"sleep", "1000"}, Starttime: 21}
+	relay := &procview.Proc{PID: 30, PPID: 1, State: "S", Cmdline: []string{"xargs"}, Starttime: 30,
+		Writes: map[uint64][]int{inoOut: {1}}, Reads: map[uint64][]int{inoRelay: {0}}}
+	feeder := &procview.Proc{PID: 31, PPID: 1, State: "S", Cmdline: []string{"seq"}, Starttime: 31,
+		Writes: map[uint64][]int{inoRelay: {1}}}
+	belowRelay := &procview.Proc{PID: 32, PPID: 30, State: "S", Cmdline: []string{"sh"}, Starttime: 32}
+	b.show(src, below, relay, feeder, belowRelay)
+	b.mainExits()
+	b.step(0, false, time.Second)
+	b.step(time.Second, false, scanInterval, "20:SIGTERM", "31:SIGTERM", "21:SIGTERM", "21:SIGCONT")
+	b.step(500*time.Millisecond, false, scanInterval, "20:SIGKILL", "31:SIGKILL", "21:SIGKILL", "21:SIGCONT")
+}
+
+// Every wait has a bound: a holder in state D keeps its SIGKILL pending, so
+// half a second after it (the reap allowance) tinit stops waiting for the
+// output, names it and why, and then exits without it, within grace +
+// kill-after + 1 s.
+func TestStepGiveUpOnHolderInStateD(t *testing.T) {
+	b := newStepBed(t)
+	frozen := sleeper(20, 1)
+	frozen.State = "D"
+	b.show(frozen)
+	b.mainExits()
+	b.step(0, false, time.Second)
+	b.step(time.Second, false, scanInterval, "20:SIGTERM")
+	b.step(500*time.Millisecond, false, scanInterval, "20:SIGKILL")
+	b.step(450*time.Millisecond, false, scanInterval, "20:SIGKILL")
+	if b.out.abandoned != 0 {
+		t.Fatal("gave up before the reap allowance")
+	}
+	b.step(50*time.Millisecond, false, scanInterval, "20:SIGKILL")
+	if b.out.abandoned != 1 {
+		t.Fatalf("abandoned %d times, want once", b.out.abandoned)
+	}
+	b.step(50*time.Millisecond, false, scanInterval, "20:SIGKILL", "20:SIGCONT")
+	b.step(50*time.Millisecond, true, 0)
+	b.said("main child 10 exited with status 3", "waiting up to 1s for its output to reach end of file",
+		"the first look for holders took 0s",
+		"the main child exited 1s ago, but 1 process is still holding its output; ending it:",
+		"  1 [sleeping] tinit",
+		"  └─ 20 [uninterruptible] sleep 1000  <- holds stdout (fd 1)",
+		"1 process holds the output but will not die or cannot be reaped; not waiting for it any longer:",
+		"  20 [uninterruptible] sleep 1000  <- state D (uninterruptible sleep): its SIGKILL waits until it wakes",
+		"output complete: not waiting for end of file any longer, but the pipes are still open and read until tinit exits",
+		"ending the processes that are left",
+		"1 process will not die or cannot be reaped; exiting without it:",
+		"  20 [uninterruptible] sleep 1000  <- state D (uninterruptible sleep): its SIGKILL waits until it wakes")
+}
+
+// A process tinit may not signal (EPERM: it became root) and a zombie only
+// its tracer may reap are given up on the reap allowance after their
+// SIGKILL, each named with why.
+func TestStepGiveUpOnDeniedAndTraced(t *testing.T) {
+	b := newStepBed(t)
+	root := &procview.Proc{PID: 40, PPID: 1, State: "S", Cmdline: []string{"daemon"}, Starttime: 40}
+	traced := &procview.Proc{PID: 41, PPID: 1, State: "Z", Cmdline: []string{"sleep"}, Starttime: 41}
+	b.Denied = map[int]bool{40: true}
+	b.Tracers = map[int]int{41: 77}
+	b.show(root, traced)
+	b.complete()
+	b.mainExits()
+	b.step(0, false, scanInterval, "40:SIGTERM", "40:SIGCONT", "41:SIGTERM", "41:SIGCONT")
+	b.step(500*time.Millisecond, false, scanInterval, "40:SIGKILL", "40:SIGCONT", "41:SIGKILL", "41:SIGCONT")
+	b.step(499*time.Millisecond, false, scanInterval, "40:SIGKILL", "40:SIGCONT", "41:SIGKILL", "41:SIGCONT")
+	b.step(time.Millisecond, false, scanInterval, "40:SIGKILL", "40:SIGCONT", "41:SIGKILL", "41:SIGCONT")
+	b.step(50*time.Millisecond, true, 0)
+	b.said("main child 10 exited with status 3", "ending the processes that are left",
+		"2 processes will not die or cannot be reaped; exiting without them:",
+		"  40 [sleeping] daemon  <- not permitted to signal it",
+		"  41 [zombie] sleep  <- a zombie traced by PID 77, which must reap it first")
+}
+
+// A descendant whose fds tinit may not read may hold the output or not: it
+// is ended as a bystander, and drawn and reported as leaked, with the
+// signal that reached it.
+func TestStepUnreadableFdsReported(t *testing.T) {
+	b := newStepBed(t)
+	secret := &procview.Proc{PID: 40, PPID: 1, State: "S", Cmdline: []string{"secret"}, Starttime: 40}
+	b.Hidden = map[int]bool{40: true}
+	b.show(secret)
+	b.mainExits()
+	b.step(0, false, time.Second)
+	b.step(time.Second, false, scanInterval, "40:SIGTERM", "40:SIGCONT")
+	b.said("main child 10 exited with status 3", "waiting up to 1s for its output to reach end of file",
+		"the first look for holders took 0s",
+		"the main child exited 1s ago, but its output is still open, and tinit may not read the fds of 1 process that may hold it; ending it:",
+		"  1 [sleeping] tinit",
+		"  └─ 40 [sleeping] secret  <- its fds cannot be read",
+		"ending the processes that are left")
+	b.step(50*time.Millisecond, false, scanInterval)
+	rep := b.r.report(3)
+	if len(rep.Leaked) != 1 || rep.Leaked[0].PID != 40 || !rep.Leaked[0].Unreadable || rep.Leaked[0].Signal != "SIGTERM" {
+		t.Fatalf("report leaked %+v", rep.Leaked)
+	}
+	if !strings.Contains(string(rep.JSON()), `"fds_unreadable":true,"signal":"SIGTERM"`) {
+		t.Fatalf("report JSON %s", rep.JSON())
+	}
+}
+
+// After a second stop signal every holder gets SIGKILL at once, and one in
+// state D is given up on the reap allowance after it, as on the clock.
+func TestStepSecondStopGivesUpOnStateD(t *testing.T) {
+	b := newStepBed(t)
+	frozen := sleeper(20, 1)
+	frozen.State = "D"
+	b.show(frozen)
+	b.mainExits()
+	b.step(0, false, time.Second)
+	b.r.forward(unix.SIGTERM)
+	b.r.forward(unix.SIGTERM)
+	b.sentNow("20:SIGKILL", "20:SIGCONT")
+	b.step(0, false, scanInterval, "20:SIGKILL")
+	b.step(499*time.Millisecond, false, scanInterval, "20:SIGKILL")
+	if b.out.abandoned != 0 {
+		t.Fatal("gave up before the reap allowance")
+	}
+	b.step(time.Millisecond, false, scanInterval, "20:SIGKILL")
+	if b.out.abandoned != 1 {
+		t.Fatalf("abandoned %d times, want once", b.out.abandoned)
+	}
+	b.step(50*time.Millisecond, false, scanInterval, "20:SIGKILL", "20:SIGCONT")
+	b.step(50*time.Millisecond, true, 0)
 }

@@ -28,10 +28,13 @@ func (osWorld) reap(named bool, onReap func(int, unix.WaitStatus, string)) bool 
 type output interface {
 	leak.Output
 	Done() <-chan struct{}
-	// Abandon stops the wait for an end of file that may never come:
-	// the forwarders end at an empty pipe.
+	// Abandon stops the wait for an end of file that may never come;
+	// the forwarders go on reading until Finish.
 	Abandon()
-	// Abandoned tells whether Abandon was called: the output is then
-	// drained, but it never reached end of file.
+	// Abandoned tells whether Abandon was called: the output then counts
+	// as complete, though it never reached end of file.
 	Abandoned() bool
+	// Finish, as tinit exits, ends the forwarders of abandoned pipes once
+	// they have delivered what is in them; Done is closed then.
+	Finish()
 }

@@ -99,7 +99,7 @@ func TestHostileProcNotMountedSubreaper(t *testing.T) {
 	// With -v tinit says how its output ended: at end of file, or given
 	// up on, which is not an end of file.
 	const eof, givenUp = "tinit: output complete: both pipes reached end of file\n",
-		"tinit: output complete: all that reached the pipes is delivered, but they are still open\n"
+		"tinit: output complete: not waiting for end of file any longer, but the pipes are still open and read until tinit exits\n"
 	for _, tc := range []struct{ name, script, says, ended, notEnded string }{
 		{"ProcessGroup", leakHi, "", eof, givenUp},
 		{"Setsid", `setsid bash -c 'exec -a "$0" sleep 1000' ` + mark + ` & echo hi; exit 4`, "cannot name them", givenUp, eof},

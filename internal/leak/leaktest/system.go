@@ -24,6 +24,12 @@ type System struct {
 	// the group has had a SIGKILL. Unset, a group never empties.
 	GroupEmptiesOnKill bool
 	groupKilled        bool
+	// Denied are the pids a signal to which fails with EPERM (recorded
+	// in Sent all the same); Tracers, who ptraces each pid.
+	Denied  map[int]bool
+	Tracers map[int]int
+	// Hidden are the pids whose fds tinit may not read.
+	Hidden map[int]bool
 }
 
 // New is a System at a fixed time, with no /proc.
@@ -46,8 +52,15 @@ func (f *System) Written(p *procview.Proc) (uint64, bool, bool) {
 
 func (f *System) Signal(p *procview.Proc, sig unix.Signal) error {
 	f.Sent = append(f.Sent, fmt.Sprintf("%d:%s", p.PID, unix.SignalName(sig)))
+	if f.Denied[p.PID] {
+		return unix.EPERM
+	}
 	return nil
 }
+
+func (f *System) Tracer(p *procview.Proc) int { return f.Tracers[p.PID] }
+
+func (f *System) FdsHidden(p *procview.Proc) bool { return f.Hidden[p.PID] }
 
 func (f *System) Kill(pid int, sig unix.Signal) error {
 	f.Sent = append(f.Sent, fmt.Sprintf("%d:%s", pid, unix.SignalName(sig)))
