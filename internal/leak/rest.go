@@ -98,7 +98,10 @@ func (e *Ending) signalDescendants(sig unix.Signal) {
 // never fills again: its number is free, and may next name an unrelated
 // group on the host.
 func (e *Ending) signalReachable(sig unix.Signal) {
-	if e.groupGone {
+	if e.groupGone || !e.Pid1 && e.Group <= 0 {
+		// No group to name (a pause has no main child): kill(-0)
+		// would signal tinit's own group.
+		e.groupGone = true
 		return
 	}
 	target := -e.Group

@@ -21,6 +21,31 @@ var notForwarded = map[unix.Signal]bool{
 	unix.SIGCHLD: true, unix.SIGKILL: true, unix.SIGSTOP: true, unix.SIGPROF: true, 32: true, 33: true,
 }
 
+// NotRewritable says why sig can be no rewrite's source, or "" when it
+// can be: tinit never receives it, or never passes it on.
+func NotRewritable(sig unix.Signal) string {
+	switch {
+	case sig == unix.SIGKILL || sig == unix.SIGSTOP:
+		return "it cannot be caught"
+	case sig == unix.SIGCHLD:
+		return "it tells tinit of its children and is never forwarded"
+	case sig == unix.SIGPROF:
+		return "the Go runtime keeps it"
+	case notForwarded[sig]:
+		return "it belongs to the C library's threads"
+	}
+	return ""
+}
+
+// SignalName is sig's name, or "signal N" for one without a name (the
+// real-time signals).
+func SignalName(sig unix.Signal) string {
+	if n := unix.SignalName(sig); n != "" {
+		return n
+	}
+	return "signal " + itoa(int(sig))
+}
+
 // signalSet is what tinit listens to. Each forwarded signal has a pending
 // flag, as in the kernel: repeats of one signal while the loop is busy
 // merge into one, and no number of them can push out a different signal.
