@@ -33,6 +33,9 @@ func (r *run) unpause(sig unix.Signal) {
 		return
 	}
 	r.mainAt, r.stops = r.sys.Now(), 1
+	// Orphans are adopted without a SIGCHLD: only a reap tells whether
+	// any is here now.
+	r.children = r.reap()
 	if !r.ending.ReportLeft(SignalName(sig) + " ended the pause") {
 		r.l.Info(SignalName(sig), " ended the pause; nothing is left")
 	}

@@ -47,6 +47,7 @@ func newPauseBed(t *testing.T) *stepBed {
 	b.r.cfg.Pause, b.r.mainPID, b.r.out = true, 0, noOutput{}
 	b.r.drainedAt = b.r.start
 	b.left = false
+	b.r.children = false // the loop's first reap found none
 	b.r.newEnding()
 	return b
 }
@@ -56,8 +57,7 @@ func newPauseBed(t *testing.T) *stepBed {
 // kill-after later. tinit exits 0, with no main child in the report.
 func TestStepPauseEndsOnTerm(t *testing.T) {
 	b := newPauseBed(t)
-	b.r.children = true
-	b.left = true
+	b.left = true // adopted after the loop's first reap, with no SIGCHLD
 	orphan := &procview.Proc{PID: 40, PPID: 1, State: "S", Cmdline: []string{"daemon"}, Starttime: 40}
 	b.show(orphan)
 	b.step(0, false, -1)
@@ -90,7 +90,6 @@ func TestStepPauseEndsOnTerm(t *testing.T) {
 func TestStepPauseRewriteAndSecondStop(t *testing.T) {
 	b := newPauseBed(t)
 	b.r.cfg.Rewrite = map[unix.Signal]unix.Signal{unix.SIGUSR1: unix.SIGINT, unix.SIGTERM: 0}
-	b.r.children = true
 	b.left = true
 	b.show(&procview.Proc{PID: 40, PPID: 1, State: "S", Cmdline: []string{"daemon"}, Starttime: 40})
 	b.r.forward(unix.SIGTERM)
