@@ -129,6 +129,7 @@ type psJSON struct {
 		Inode   uint64 `json:"inode"`
 		Holders []int  `json:"holders"`
 	} `json:"streams"`
+	Pause     bool `json:"pause"`
 	MainChild struct {
 		Exited bool   `json:"exited"`
 		PID    *int   `json:"pid"`
