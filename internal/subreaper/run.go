@@ -37,7 +37,7 @@ func Run(cfg Config) int {
 	if err := setPdeathsig(cfg.Pdeathsig); err != nil {
 		return r.failed(ExitFailure, "cannot set the parent-death signal: "+err.Error())
 	}
-	r.sigs = listen()
+	r.sigs = listen(cfg.Pause)
 	if cfg.Pause {
 		return r.pause()
 	}

@@ -63,16 +63,18 @@ type signalSet struct {
 // no handler is dropped by the kernel, so every forwarded signal needs one.
 // Signals still ignored when tinit's code starts are left ignored: a handler
 // would end that for the child too, which inherits dispositions across fork,
-// and only ignored ones survive its exec. SIGCHLD has a channel of one: a
-// pending notification is as good as many, since each one reaps until
-// nothing is left.
-func listen() *signalSet {
+// and only ignored ones survive its exec. A pause (-P) starts no child, so
+// it takes them all: a pause started as a script's background job, with
+// SIGINT ignored, still ends on SIGINT, as catatonit's does. SIGCHLD has a
+// channel of one: a pending notification is as good as many, since each
+// one reaps until nothing is left.
+func listen(pause bool) *signalSet {
 	s := &signalSet{chld: make(chan os.Signal, 1), wake: make(chan struct{}, 1)}
 	signal.Notify(s.chld, unix.SIGCHLD)
 	ignored := ignoredAtStart()
 	for n := 1; n <= 64; n++ {
 		sig := unix.Signal(n)
-		if notForwarded[sig] || signal.Ignored(syscall.Signal(n)) || ignored&(1<<(n-1)) != 0 {
+		if notForwarded[sig] || !pause && (signal.Ignored(syscall.Signal(n)) || ignored&(1<<(n-1)) != 0) {
 			s.contLater = s.contLater || sig == unix.SIGCONT && !notForwarded[sig]
 			continue
 		}
