@@ -3,6 +3,7 @@ package integration
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -102,7 +103,7 @@ func TestCorePauseAdoptsAndEnds(t *testing.T) {
 			waitFor(t, 10*time.Second, "tinit to adopt both sleeps", func() bool { return len(childrenOf(pid)) == 2 })
 			ps := enter(tinitBin, "ps")
 			lines := strings.Split(ps.Stdout, "\n")
-			if ps.Code != 0 || len(lines) != 5 || !strings.HasPrefix(lines[0], "1 [sleeping, ") ||
+			if ps.Code != 0 || len(lines) != 5 || !regexp.MustCompile(`^1 \[(sleeping|running), `).MatchString(lines[0]) ||
 				!strings.HasSuffix(lines[0], "] "+tinitBin+" -P --kill-after "+killAfter.String()) ||
 				!strings.HasSuffix(lines[1], "] sleep 1000  <- orphan") || !strings.HasSuffix(lines[2], "] sleep 1001  <- orphan") ||
 				lines[3] != "paused (-P): no command, no output pipe; 2 orphans adopted" || lines[4] != "" {
@@ -121,7 +122,7 @@ func TestCorePauseAdoptsAndEnds(t *testing.T) {
 			r := p.wait(t, killAfter+5*time.Second)
 			took := time.Since(sent)
 			want := regexp.MustCompile(`^tinit: SIGTERM ended the pause; 2 processes are left; ending them:
-tinit:   1 \[sleeping\] \S+ -P --kill-after \S+
+tinit:   1 \[(sleeping|running)\] \S+ -P --kill-after \S+
 tinit:   ├─ \d+ \[sleeping\] sleep 1000
 tinit:   └─ \d+ \[sleeping\] sleep 1001
 `)
@@ -141,11 +142,50 @@ tinit:   └─ \d+ \[sleeping\] sleep 1001
 	}
 }
 
-// pausedPID is the paused tinit's pid as the test sees it, once it runs.
+// pausedPID is the paused tinit's pid as the test sees it, once it pauses:
+// its state memfd is made after its signal handlers and before its loop.
+// Until then unshare's child may not have mounted /proc or become tinit.
 func pausedPID(t *testing.T, p *coreProc) int {
 	t.Helper()
-	if !p.mode.ns {
-		return p.cmd.Process.Pid
+	pid := p.cmd.Process.Pid
+	if p.mode.ns {
+		pid = childOf(t, pid)
 	}
-	return childOf(t, p.cmd.Process.Pid)
+	waitFor(t, 10*time.Second, "tinit to pause", func() bool {
+		fds, _ := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/fd/*")
+		for _, fd := range fds {
+			if l, _ := os.Readlink(fd); strings.HasPrefix(l, "/memfd:tinit-state") {
+				return true
+			}
+		}
+		return false
+	})
+	return pid
+}
+
+// TestCorePauseEndsOnIgnoredSIGINT: a pause started with SIGINT ignored (a
+// script's background job) still ends on SIGINT, as catatonit's does: with
+// no child to inherit the ignoring, tinit has no reason to keep it.
+func TestCorePauseEndsOnIgnoredSIGINT(t *testing.T) {
+	cmd := exec.Command("sh", "-c", `trap '' INT; exec "$0" -v -P`, tinitBin)
+	var errb lockedBuffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	waitFor(t, 10*time.Second, "tinit to pause", func() bool { return strings.Contains(errb.String(), "pausing") })
+	if err := syscall.Kill(cmd.Process.Pid, syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil || !strings.Contains(errb.String(), "tinit: SIGINT ended the pause; nothing is left\n") {
+			t.Fatalf("tinit: %v, stderr:\n%s", err, errb.String())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("an ignored SIGINT did not end the pause; stderr:\n%s", errb.String())
+	}
 }

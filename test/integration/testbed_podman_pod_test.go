@@ -83,7 +83,7 @@ echo started; while :; do sleep 1 & wait $!; done`)
 			ps = p.must(t, time.Minute, "exec", infra, "/tinit", "ps")
 			return strings.HasSuffix(ps, "paused (-P): no command, no output pipe; 2 orphans adopted\n")
 		})
-		if !strings.HasPrefix(ps, "1 [sleeping, ") || !strings.Contains(ps, "] sleep 1000  <- orphan\n") ||
+		if !regexp.MustCompile(`^1 \[(sleeping|running), `).MatchString(ps) || !strings.Contains(ps, "] sleep 1000  <- orphan\n") ||
 			!strings.Contains(ps, "] sleep 1001  <- orphan\n") {
 			t.Errorf("tinit ps in the infra container:\n%s", ps)
 		}
@@ -121,7 +121,7 @@ echo started; while :; do sleep 1 & wait $!; done`)
 		t.Cleanup(func() { runCmd(t, 2*time.Minute, own.cmd("system", "reset", "--force")) })
 		pod := prefix + "helper"
 		infra := startPod(t, &own, pod)
-		if ps := own.must(t, time.Minute, "exec", infra, "/catatonit", "ps"); !strings.HasPrefix(ps, "1 [sleeping, ") ||
+		if ps := own.must(t, time.Minute, "exec", infra, "/catatonit", "ps"); !regexp.MustCompile(`^1 \[(sleeping|running), `).MatchString(ps) ||
 			!strings.Contains(ps, "] /catatonit -P\n") || !strings.HasSuffix(ps, "\npaused (-P): no command, no output pipe; nothing adopted\n") {
 			t.Errorf("tinit ps as podman's catatonit:\n%s", ps)
 		}
