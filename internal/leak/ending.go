@@ -40,6 +40,10 @@ type Ending struct {
 	unseenSince time.Time
 	gaveUp      bool
 	said        reportState
+	// left are what ReportLeft drew, for the report, by key to record
+	// the signals the rest sends them.
+	left   []*Leak
+	leftBy map[procview.Key]*Leak
 }
 
 // NewEnding is an Ending for the run s describes.
@@ -125,5 +129,15 @@ func (e *Ending) KillNow(now time.Time) {
 // forks not yet counted on stderr are counted now.
 func (e *Ending) OutputComplete(now time.Time) { e.sayForks(now, true) }
 
-// Leaks are every holder acted on, in the order first seen.
-func (e *Ending) Leaks() []*Leak { return e.holders.Leaks() }
+// Leaks are every holder acted on, in the order first seen, then what
+// ReportLeft drew.
+func (e *Ending) Leaks() []*Leak {
+	return append(append([]*Leak(nil), e.holders.Leaks()...), e.left...)
+}
+
+// sent records sig as the last signal p got, if ReportLeft drew p.
+func (e *Ending) sent(p *procview.Proc, sig unix.Signal) {
+	if l := e.leftBy[p.Key()]; l != nil {
+		l.Signal = unix.SignalName(sig)
+	}
+}

@@ -68,6 +68,7 @@ func (e *Ending) escalate(now time.Time, p *procview.Proc) {
 	}
 	_ = e.System.Signal(p, sig)
 	_ = e.System.Signal(p, unix.SIGCONT)
+	e.sent(p, sig)
 }
 
 func (e *Ending) sayRestStarts(started bool) {
@@ -85,6 +86,7 @@ func (e *Ending) signalDescendants(sig unix.Signal) {
 		for _, p := range snap.Descendants(snap.Self) {
 			_ = e.System.Signal(p, sig)
 			_ = e.System.Signal(p, unix.SIGCONT)
+			e.sent(p, sig)
 		}
 		return
 	}

@@ -79,7 +79,8 @@ func TestStepPauseEndsOnTerm(t *testing.T) {
 	if st := b.r.finish(); st != 0 {
 		t.Fatalf("status %d, want 0", st)
 	}
-	if rep := b.r.report(0); rep.Started || len(rep.Command) != 0 || string(rep.JSON()) == "" {
+	rep := b.r.report(0)
+	if rep.Started || len(rep.Command) != 0 || len(rep.Leaked) != 1 || rep.Leaked[0].PID != 40 || rep.Leaked[0].Signal != "SIGKILL" {
 		t.Fatalf("report %+v", rep)
 	}
 	b.r.l.flush()

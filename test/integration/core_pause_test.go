@@ -92,7 +92,8 @@ func TestCorePauseAdoptsAndEnds(t *testing.T) {
 			name, killAfter = "second-stop", time.Minute
 		}
 		t.Run(name, func(t *testing.T) {
-			p := startCore(t, coreMode{"pid1", true}, nil, "-P", "--kill-after", killAfter.String())
+			rep := filepath.Join(t.TempDir(), "report.json")
+			p := startCore(t, coreMode{"pid1", true}, nil, "-P", "--kill-after", killAfter.String(), "--report", rep)
 			pid := pausedPID(t, p)
 			enter := func(args ...string) result {
 				return run(t, 20*time.Second, append([]string{"nsenter", "--target", strconv.Itoa(pid), "--pid", "--mount"}, args...)...)
@@ -104,7 +105,7 @@ func TestCorePauseAdoptsAndEnds(t *testing.T) {
 			ps := enter(tinitBin, "ps")
 			lines := strings.Split(ps.Stdout, "\n")
 			if ps.Code != 0 || len(lines) != 5 || !regexp.MustCompile(`^1 \[(sleeping|running), `).MatchString(lines[0]) ||
-				!strings.HasSuffix(lines[0], "] "+tinitBin+" -P --kill-after "+killAfter.String()) ||
+				!strings.HasSuffix(lines[0], "] "+tinitBin+" -P --kill-after "+killAfter.String()+" --report "+rep) ||
 				!strings.HasSuffix(lines[1], "] sleep 1000  <- orphan") || !strings.HasSuffix(lines[2], "] sleep 1001  <- orphan") ||
 				lines[3] != "paused (-P): no command, no output pipe; 2 orphans adopted" || lines[4] != "" {
 				t.Fatalf("tinit ps: code %d\n%s%s", ps.Code, ps.Stdout, ps.Stderr)
@@ -122,12 +123,31 @@ func TestCorePauseAdoptsAndEnds(t *testing.T) {
 			r := p.wait(t, killAfter+5*time.Second)
 			took := time.Since(sent)
 			want := regexp.MustCompile(`^tinit: SIGTERM ended the pause; 2 processes are left; ending them:
-tinit:   1 \[(sleeping|running)\] \S+ -P --kill-after \S+
+tinit:   1 \[(sleeping|running)\] \S+ -P --kill-after \S+ --report \S+
 tinit:   ├─ \d+ \[sleeping\] sleep 1000
 tinit:   └─ \d+ \[sleeping\] sleep 1001
 `)
 			if r.Code != 0 || !want.MatchString(r.Stderr) {
 				t.Fatalf("code %d, stderr:\n%s\nwant 0 and:\n%s", r.Code, r.Stderr, want)
+			}
+			// The report lists what was left, each with the last signal
+			// tinit sent it.
+			var got struct {
+				ExitStatus int `json:"exit_status"`
+				Leaked     []struct {
+					Cmdline []string `json:"cmdline"`
+					Signal  *string  `json:"signal"`
+				} `json:"leaked"`
+			}
+			b, err := os.ReadFile(rep)
+			if err != nil || json.Unmarshal(b, &got) != nil || got.ExitStatus != 0 || len(got.Leaked) != 2 {
+				t.Fatalf("report: %v\n%s", err, b)
+			}
+			for i, want := range []string{"sleep 1000 SIGTERM", "sleep 1001 SIGKILL"} {
+				l := got.Leaked[i]
+				if l.Signal == nil || strings.Join(l.Cmdline, " ")+" "+*l.Signal != want {
+					t.Errorf("leaked[%d] is %s, want %s", i, b, want)
+				}
 			}
 			if second && !strings.Contains(r.Stderr, "tinit: told again to stop: killing every process that is left\n") {
 				t.Fatalf("the second SIGTERM was not taken as one: stderr:\n%s", r.Stderr)
