@@ -128,7 +128,10 @@ func parse(args []string, getenv func(string) string) (subreaper.Config, action,
 		cfg.RemapExit[c] = true
 	}
 	cfg.Argv = args[i:]
-	if len(cfg.Argv) == 0 {
+	if err := checkPause(&cfg); err != nil {
+		return cfg, actRun, err
+	}
+	if len(cfg.Argv) == 0 && !cfg.Pause {
 		return cfg, actRun, usagef("no command given")
 	}
 	return cfg, actRun, nil
@@ -149,6 +152,8 @@ var options = []option{
 	{"PGROUP", 'g', "--pgroup", false, "forward signals to the child's process group, not just the child"},
 	{"PDEATHSIG", 'p', "--pdeathsig", true, "SIGNAL: the signal tinit gets when its parent dies (name or number)"},
 	{"REMAP_EXIT", 'e', "--remap-exit", true, "CODE: count the child's exit code CODE as 0 (repeatable; env: comma-separated)"},
+	{"REWRITE", 'r', "--rewrite", true, "S:R: forward signal S as signal R, or not at all for R 0 (repeatable; env: comma-separated)"},
+	{"PAUSE", 'P', "--pause", false, "run no command: reap orphans until SIGTERM or SIGINT, then exit 0 (a pod's infra)"},
 	{"VERBOSITY", 'v', "--verbose", false, "log more on stderr (repeatable; env: a number)"},
 	{"WARN_ON_REAP", 'w', "--warn-on-reap", false, "warn for every orphan tinit reaps"},
 	{"KILL_AFTER", 0, "--kill-after", true, "DURATION: from SIGTERM to SIGKILL for leaked processes (default 5s)"},
@@ -182,6 +187,8 @@ func applyFlag(cfg *subreaper.Config, key string) {
 		cfg.WarnOnReap = true
 	case "NO_DRAIN":
 		cfg.Drain.Disabled = true
+	case "PAUSE":
+		cfg.Pause = true
 	}
 }
 
@@ -199,6 +206,15 @@ func applyValue(cfg *subreaper.Config, key, name, v string, remap *[]int) error 
 			return usagef(name, ": exit code ", strconv.Quote(v), " is not a number from 0 to 255")
 		}
 		*remap = append(*remap, c)
+	case "REWRITE":
+		from, to, err := parseRewrite(name, v)
+		if err != nil {
+			return err
+		}
+		if cfg.Rewrite == nil {
+			cfg.Rewrite = map[unix.Signal]unix.Signal{}
+		}
+		cfg.Rewrite[from] = to
 	case "KILL_AFTER", "GRACE":
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 0 {
@@ -244,7 +260,7 @@ func applyEnv(cfg *subreaper.Config, set map[string]bool, getenv func(string) st
 				return usagef(name, ": ", strconv.Quote(v), " is not a number")
 			}
 			cfg.Verbosity = n
-		case o.key == "REMAP_EXIT":
+		case o.key == "REMAP_EXIT" || o.key == "REWRITE":
 			for _, c := range strings.Split(v, ",") {
 				if err := applyValue(cfg, o.key, name, strings.TrimSpace(c), remap); err != nil {
 					return err

@@ -16,10 +16,13 @@ func versionLine() string {
 func usage() string {
 	var b strings.Builder
 	b.WriteString(`Usage: tinit [OPTIONS] [--] COMMAND [ARG...]
+       tinit -P [OPTIONS]
 
 Runs COMMAND as pid 1 or as a child subreaper, reaps every orphan, forwards
 signals, and exits with COMMAND's status once its stdout and stderr have
 reached end of file: no output is lost when the namespace goes away.
+With -P it runs no command, as catatonit -P in a pod's infra container:
+SIGTERM or SIGINT ends what it adopted (SIGTERM, then SIGKILL) and exits 0.
 
 Options:
 `)
@@ -40,13 +43,14 @@ Options:
 	}
 	b.WriteString(`
 Every option can also come from the environment as TINIT_<NAME>, where NAME is
-SUBREAPER, PGROUP, PDEATHSIG, REMAP_EXIT, VERBOSITY, WARN_ON_REAP, KILL_AFTER,
-GRACE, NO_DRAIN, STDOUT_FILE, STDERR_FILE or REPORT. tini's TINI_SUBREAPER,
-TINI_KILL_PROCESS_GROUP and TINI_VERBOSITY are read as tini reads them.
+SUBREAPER, PGROUP, PDEATHSIG, REMAP_EXIT, REWRITE, PAUSE, VERBOSITY,
+WARN_ON_REAP, KILL_AFTER, GRACE, NO_DRAIN, STDOUT_FILE, STDERR_FILE or REPORT.
+tini's TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP and TINI_VERBOSITY are read as
+tini reads them.
 Options win over TINIT_*, and TINIT_* over TINI_*.
 
-Exit status: COMMAND's exit code, or 128+N if a signal N killed it;
-126 if COMMAND cannot be executed, 127 if it is not found,
+Exit status: COMMAND's exit code, or 128+N if a signal N killed it (0 with
+-P); 126 if COMMAND cannot be executed, 127 if it is not found,
 125 for a usage error or a failure of tinit's own (such as running out of
 fds, processes or memory while starting COMMAND).
 

@@ -48,6 +48,10 @@ type Ending struct {
 	// readable (see unreadable).
 	looked map[procview.Key]bool
 	said   reportState
+	// left are what ReportLeft drew, for the report, by key to record
+	// the signals the rest sends them.
+	left   []*Leak
+	leftBy map[procview.Key]*Leak
 }
 
 // NewEnding is an Ending for the run s describes.
@@ -141,8 +145,18 @@ func (e *Ending) KillNow(now time.Time) {
 // forks not yet counted on stderr are counted now.
 func (e *Ending) OutputComplete(now time.Time) { e.sayForks(now, true) }
 
-// Leaks are every holder acted on, in the order first seen.
-func (e *Ending) Leaks() []*Leak { return e.holders.Leaks() }
+// Leaks are every holder acted on, in the order first seen, then what
+// ReportLeft drew.
+func (e *Ending) Leaks() []*Leak {
+	return append(append([]*Leak(nil), e.holders.Leaks()...), e.left...)
+}
+
+// noteLeft records sig as the last signal p got, if ReportLeft drew p.
+func (e *Ending) noteLeft(p *procview.Proc, sig unix.Signal) {
+	if l := e.leftBy[p.Key()]; l != nil {
+		l.Signal = unix.SignalName(sig)
+	}
+}
 
 // unreadable are the descendants, not yet reported, whose fds tinit may
 // not read (tinit runs unprivileged; they are undumpable, or another

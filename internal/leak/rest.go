@@ -75,6 +75,7 @@ func (e *Ending) escalate(now time.Time, p *procview.Proc) {
 		s.denied = true
 	}
 	_ = e.System.Signal(p, unix.SIGCONT)
+	e.noteLeft(p, sig)
 }
 
 func (e *Ending) sayRestStarts(started bool) {
@@ -92,6 +93,7 @@ func (e *Ending) signalDescendants(sig unix.Signal) {
 		for _, p := range snap.Descendants(snap.Self) {
 			_ = e.System.Signal(p, sig)
 			_ = e.System.Signal(p, unix.SIGCONT)
+			e.noteLeft(p, sig)
 		}
 		return
 	}
@@ -105,7 +107,10 @@ func (e *Ending) signalDescendants(sig unix.Signal) {
 // never fills again: its number is free, and may next name an unrelated
 // group on the host.
 func (e *Ending) signalReachable(sig unix.Signal) {
-	if e.groupGone {
+	if e.groupGone || !e.Pid1 && e.Group <= 0 {
+		// No group to name (a pause has no main child): kill(-0)
+		// would signal tinit's own group.
+		e.groupGone = true
 		return
 	}
 	target := -e.Group

@@ -33,7 +33,8 @@ func (r Row) marks() []string {
 type psJSON struct {
 	Tinit     psProcJSON      `json:"tinit"`
 	Streams   []psStreamJSON  `json:"streams"`
-	MainChild psMainJSON      `json:"main_child"`
+	Pause     bool            `json:"pause"`
+	MainChild *psMainJSON     `json:"main_child"`
 	Processes []psProcRowJSON `json:"processes"`
 	Summary   string          `json:"summary"`
 }
@@ -78,12 +79,15 @@ func (v *View) JSON() []byte {
 	j := psJSON{
 		Tinit:     v.procJSON(v.Tinit),
 		Streams:   make([]psStreamJSON, 0, len(v.Streams)),
-		MainChild: psMainJSON{Exited: !v.MainRunning()},
+		Pause:     v.Pause,
 		Processes: make([]psProcRowJSON, 0, len(v.Rows)),
 		Summary:   v.Summary(),
 	}
 	for _, st := range v.Streams {
 		j.Streams = append(j.Streams, psStreamJSON{Name: st.Name, Fd: st.Fd, Inode: st.Inode, Holders: render.OrEmpty(st.Holders)})
+	}
+	if !v.Pause {
+		j.MainChild = &psMainJSON{Exited: !v.MainRunning()}
 	}
 	if v.Main != nil {
 		j.MainChild.PID = &v.Main.PID

@@ -23,6 +23,7 @@ const StateName = "tinit-state"
 type TinitState struct {
 	MainPID int               // the running main child; 0 once it is reaped
 	Streams map[uint64]string // pipe inode -> "stdout", "stderr" or drain.MergedName
+	Pause   bool              // tinit -P: no command and no pipes, ever
 }
 
 // mainWidth keeps the main child's line one length, so tinit rewrites the
@@ -51,6 +52,12 @@ func EncodeState(mainPID int, streams map[uint64]string) []byte {
 	return b
 }
 
+// EncodePause is the state of a tinit that pauses (-P): no main child, no
+// pipe, and a line that says why. A ps older than that line skips it.
+func EncodePause() []byte {
+	return append(EncodeState(0, nil), "pause 1\n"...)
+}
+
 func parseState(b []byte) (*TinitState, error) {
 	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
 	if len(lines) < 2 || lines[0] != "tinit-state 1" {
@@ -66,6 +73,8 @@ func parseState(b []byte) (*TinitState, error) {
 		switch k {
 		case "main":
 			st.MainPID = int(n)
+		case "pause":
+			st.Pause = n == 1
 		case "stdout", "stderr", drain.MergedName:
 			st.Streams[n] = k
 		}

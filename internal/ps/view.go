@@ -45,13 +45,16 @@ type View struct {
 	Streams []Stream
 	Main    *procview.Proc // nil once the main child has exited and been reaped
 	Rows    []Row
-	uptime  uint64
+	// Pause: tinit runs no command (-P), so none of its children is a
+	// main child and it never has pipes.
+	Pause  bool
+	uptime uint64
 }
 
 // NewView draws conclusions from what was read.
 func NewView(in *Input) *View {
 	s := in.Snap
-	v := &View{Tinit: s.Procs[s.Self], uptime: in.Uptime}
+	v := &View{Tinit: s.Procs[s.Self], uptime: in.Uptime, Pause: in.State != nil && in.State.Pause}
 	names := nameStreams(in)
 	hs := leak.Find(s, names)
 	byPID := map[int]*leak.Holder{}
@@ -242,6 +245,13 @@ func formatAge(sec uint64) string {
 // Summary says in one line why tinit is still running: who holds which of
 // its pipes open, whether the main child runs, and what is left to end.
 func (v *View) Summary() string {
+	if v.Pause {
+		adopted := "nothing adopted"
+		if n := len(v.Rows) - 1; n > 0 {
+			adopted = render.Plural(n, "orphan", "orphans") + " adopted"
+		}
+		return "paused (-P): no command, no output pipe; " + adopted
+	}
 	var parts, hold []string
 	sources := map[int]bool{}
 	for _, r := range v.Rows {

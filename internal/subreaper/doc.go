@@ -1,8 +1,8 @@
 // Package subreaper owns tinit's life as an init: becoming pid 1's stand-in
-// (a child subreaper) when it is not pid 1, starting the main child, the one
-// and only wait4(-1) loop and its phases (child running, grace, ending
-// holders, ending the rest, done), forwarding signals, the exit status and
-// the --report file. What ending a leak means, and the words for it, belong
+// (a child subreaper) when it is not pid 1, starting the main child (or,
+// with -P, none: a pause), the one and only wait4(-1) loop and its phases
+// (child running, grace, ending holders, ending the rest, done), forwarding
+// signals as -r rewrites them, the exit status and the --report file. What ending a leak means, and the words for it, belong
 // to the leak package; the loop decides when.
 //
 // Every wait happens in one loop on one goroutine. A second waiter (an

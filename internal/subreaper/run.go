@@ -37,8 +37,11 @@ func Run(cfg Config) int {
 	if err := setPdeathsig(cfg.Pdeathsig); err != nil {
 		return r.failed(ExitFailure, "cannot set the parent-death signal: "+err.Error())
 	}
+	r.sigs = listen(cfg.Pause)
+	if cfg.Pause {
+		return r.pause()
+	}
 	r.tty = controllingTTY()
-	r.sigs = listen()
 	dopts := cfg.Drain
 	dopts.Log = func(m string) { l.Error(m) }
 	d, err := drain.New(dopts)
@@ -208,6 +211,20 @@ func (r *run) forward(sig unix.Signal) {
 	if swallowed(sig, r.tty) {
 		return
 	}
+	// A rewrite comes before every rule of tinit's own: tinit acts on
+	// the signal as if the rewritten one had come.
+	if to, ok := r.cfg.Rewrite[sig]; ok {
+		if to == 0 {
+			r.l.Debug("dropping ", SignalName(sig), " (--rewrite)")
+			return
+		}
+		r.l.Debug("rewriting ", SignalName(sig), " to ", SignalName(to))
+		sig = to
+	}
+	if r.cfg.Pause && r.mainAt.IsZero() {
+		r.unpause(sig)
+		return
+	}
 	if !r.mainAt.IsZero() {
 		switch sig {
 		case unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT:
@@ -217,7 +234,7 @@ func (r *run) forward(sig unix.Signal) {
 			r.stops++
 			switch r.stops {
 			case 1:
-				r.l.Info(unix.SignalName(sig), " after the main child exited: ending what is left now")
+				r.l.Info(SignalName(sig), " after the main child exited: ending what is left now")
 			case 2:
 				r.ending.KillNow(r.sys.Now())
 			}
@@ -228,9 +245,9 @@ func (r *run) forward(sig unix.Signal) {
 	if r.cfg.Pgroup {
 		target = -r.mainPID
 	}
-	r.l.Debug("forwarding ", unix.SignalName(sig), " to ", itoa(target))
+	r.l.Debug("forwarding ", SignalName(sig), " to ", itoa(target))
 	if err := unix.Kill(target, sig); err != nil && err != unix.ESRCH {
-		r.l.Warn("forwarding ", unix.SignalName(sig), ": ", err.Error())
+		r.l.Warn("forwarding ", SignalName(sig), ": ", err.Error())
 	}
 }
 
@@ -268,6 +285,11 @@ func (r *run) report(status int) *Report {
 		Leaked:     r.ending.Leaks(),
 		// The output may have ended before the main child did.
 		DrainMs: max(0, r.drainedAt.Sub(r.mainAt).Milliseconds()),
+	}
+	if r.cfg.Pause {
+		// No main child: the report says so with nulls, as for a run
+		// that never started one.
+		rep.Started = false
 	}
 	if r.mainWS.Signaled() {
 		rep.MainSignal = unix.SignalName(r.mainWS.Signal())

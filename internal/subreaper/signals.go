@@ -21,6 +21,31 @@ var notForwarded = map[unix.Signal]bool{
 	unix.SIGCHLD: true, unix.SIGKILL: true, unix.SIGSTOP: true, unix.SIGPROF: true, 32: true, 33: true,
 }
 
+// NotRewritable says why sig can be no rewrite's source, or "" when it
+// can be: tinit never receives it, or never passes it on.
+func NotRewritable(sig unix.Signal) string {
+	switch {
+	case sig == unix.SIGKILL || sig == unix.SIGSTOP:
+		return "it cannot be caught"
+	case sig == unix.SIGCHLD:
+		return "it tells tinit of its children and is never forwarded"
+	case sig == unix.SIGPROF:
+		return "the Go runtime keeps it"
+	case notForwarded[sig]:
+		return "it belongs to the C library's threads"
+	}
+	return ""
+}
+
+// SignalName is sig's name, or "signal N" for one without a name (the
+// real-time signals).
+func SignalName(sig unix.Signal) string {
+	if n := unix.SignalName(sig); n != "" {
+		return n
+	}
+	return "signal " + itoa(int(sig))
+}
+
 // signalSet is what tinit listens to. Each forwarded signal has a pending
 // flag, as in the kernel: repeats of one signal while the loop is busy
 // merge into one, and no number of them can push out a different signal.
@@ -38,16 +63,18 @@ type signalSet struct {
 // no handler is dropped by the kernel, so every forwarded signal needs one.
 // Signals still ignored when tinit's code starts are left ignored: a handler
 // would end that for the child too, which inherits dispositions across fork,
-// and only ignored ones survive its exec. SIGCHLD has a channel of one: a
-// pending notification is as good as many, since each one reaps until
-// nothing is left.
-func listen() *signalSet {
+// and only ignored ones survive its exec. A pause (-P) starts no child, so
+// it takes them all: a pause started as a script's background job, with
+// SIGINT ignored, still ends on SIGINT, as catatonit's does. SIGCHLD has a
+// channel of one: a pending notification is as good as many, since each
+// one reaps until nothing is left.
+func listen(pause bool) *signalSet {
 	s := &signalSet{chld: make(chan os.Signal, 1), wake: make(chan struct{}, 1)}
 	signal.Notify(s.chld, unix.SIGCHLD)
 	ignored := ignoredAtStart()
 	for n := 1; n <= 64; n++ {
 		sig := unix.Signal(n)
-		if notForwarded[sig] || signal.Ignored(syscall.Signal(n)) || ignored&(1<<(n-1)) != 0 {
+		if notForwarded[sig] || !pause && (signal.Ignored(syscall.Signal(n)) || ignored&(1<<(n-1)) != 0) {
 			s.contLater = s.contLater || sig == unix.SIGCONT && !notForwarded[sig]
 			continue
 		}

@@ -33,3 +33,14 @@ func (f *stateFile) setMain(pid int) {
 	}
 	_, _ = unix.Pwrite(f.fd, ps.EncodeState(pid, f.streams), 0)
 }
+
+// newPauseStateFile is the state of a pause (-P), written once: there is
+// no main child and no pipe to name.
+func newPauseStateFile() *stateFile {
+	fd, err := unix.MemfdCreate(ps.StateName, unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil
+	}
+	_, _ = unix.Pwrite(fd, ps.EncodePause(), 0)
+	return &stateFile{fd: fd}
+}

@@ -68,6 +68,17 @@ func TestTestbedBwrap(t *testing.T) {
 					t.Fatalf("got code %d stdout %q stderr %q, want 143 %q %q", r.Code, r.Stdout, r.Stderr, "before\n", "")
 				}
 			})
+			t.Run("rewrite", func(t *testing.T) {
+				// tinit's options go before the recipe's "--": SIGTERM to
+				// tinit, pid 1, reaches the test as SIGQUIT.
+				rw := append(append(append([]string{}, argv[:len(argv)-1]...), "-r", "TERM:QUIT"), argv[len(argv)-1])
+				script := `trap 'echo got QUIT; exit 3' QUIT; trap 'echo got TERM; exit 4' TERM
+kill -TERM 1; while :; do sleep 0.05 & wait $!; done`
+				r := run(t, 60*time.Second, append(rw, "sh", "-c", script)...)
+				if r.Code != 3 || r.Stdout != "got QUIT\n" || r.Stderr != "" {
+					t.Fatalf("got code %d stdout %q stderr %q, want 3 %q %q", r.Code, r.Stdout, r.Stderr, "got QUIT\n", "")
+				}
+			})
 		})
 	}
 
