@@ -130,3 +130,68 @@ func TestAbandonKeepsReading(t *testing.T) {
 		})
 	}
 }
+
+// A holder tinit could not end may write on for good, as fast as the pipe
+// is read: Finish takes what is in the pipe at that moment, and no more,
+// so the forwarder returns although the pipe never empties.
+func TestFinishEndsThoughTheWriterNeverStops(t *testing.T) {
+	for _, kind := range []string{"splice", "copy", "lines"} {
+		t.Run(kind, func(t *testing.T) {
+			wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer unix.Close(wake)
+			d := &Drain{wake: wake}
+			r, w := mustPipe(t)
+			out := dupClose(t, w)
+			var logs logSink
+			s, err := newStream("stdout", out, false, "", logs.log, wake)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch kind {
+			case "copy":
+				s.outSplice = false
+			case "lines":
+				s.lines = new(sync.Mutex)
+			}
+			writer, err := unix.Dup(s.w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.closeWriteEnd()
+			line := bytes.Repeat([]byte("the same line, again and again\n"), 2048)
+			go func() {
+				defer unix.Close(writer)
+				// Until the forwarder closes the read end: EPIPE (tests
+				// ignore SIGPIPE on fds other than 1 and 2).
+				for writeAll(writer, line) == nil {
+				}
+			}()
+			// A reader slower than the writer: the pipe stays full.
+			go func() {
+				buf := make([]byte, 4<<10)
+				for {
+					if _, err := r.Read(buf); err != nil {
+						return
+					}
+					time.Sleep(time.Millisecond)
+				}
+			}()
+			done := make(chan struct{})
+			go func() { s.forward(); close(done) }()
+			// Let the writer fill the pipe, then finish.
+			for s.queued() == 0 {
+				time.Sleep(time.Millisecond)
+			}
+			d.Finish()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the forwarder did not return while the writer wrote on")
+			}
+			unix.Close(out)
+		})
+	}
+}

@@ -62,9 +62,10 @@ func (s *Stream) forward() {
 
 // waitInput waits until the pipe has bytes or is at end of file, and tells
 // whether to go on. Once the drain is finished (tinit exits) it goes on only
-// while bytes are left: an empty pipe then counts as done, though a holder
-// may still have it open. Bytes already read are written out before it is
-// asked again, so finishing never cuts the forwarding of them short.
+// until it has taken the bytes that were in the pipe then: a holder tinit
+// could not end may still have it open, and may write on as fast as it is
+// read. Bytes already read are written out before it is asked again, so
+// finishing never cuts the forwarding of them short.
 func (s *Stream) waitInput() bool {
 	goOn, _ := s.waitInputFor(-1)
 	return goOn
@@ -75,8 +76,19 @@ func (s *Stream) waitInput() bool {
 func (s *Stream) waitInputFor(timeout int) (goOn, ready bool) {
 	fds := []unix.PollFd{{Fd: int32(s.r), Events: unix.POLLIN}, {Fd: int32(s.wake), Events: unix.POLLIN}}
 	for {
+		if s.left == 0 {
+			return false, false
+		}
 		n, err := unix.Poll(fds, timeout)
 		if err == unix.EINTR {
+			continue
+		}
+		if err == nil && fds[1].Revents != 0 && s.left < 0 {
+			// Finish: from now on, only what is in the pipe now.
+			s.left = 0
+			if q, err := unix.IoctlGetInt(s.r, unix.TIOCINQ); err == nil {
+				s.left = q
+			}
 			continue
 		}
 		if err != nil || fds[0].Revents != 0 {
@@ -85,11 +97,6 @@ func (s *Stream) waitInputFor(timeout int) (goOn, ready bool) {
 		}
 		if n == 0 {
 			return true, false
-		}
-		if fds[1].Revents != 0 {
-			n, err := unix.IoctlGetInt(s.r, unix.TIOCINQ)
-			goOn = err == nil && n > 0
-			return goOn, goOn
 		}
 	}
 }
@@ -108,10 +115,11 @@ func (s *Stream) spliceOnce() (eof bool, err error) {
 	if !s.outSplice {
 		return false, errNoSplice
 	}
-	n, err := spliceTo(s.r, s.Out, spliceChunk)
+	n, err := spliceTo(s.r, s.Out, s.most(spliceChunk))
 	if err == unix.EINVAL {
 		return false, errNoSplice
 	}
+	s.took(n)
 	if err != nil {
 		s.outFailed(err)
 		return false, nil
@@ -123,13 +131,14 @@ func (s *Stream) spliceOnce() (eof bool, err error) {
 // a terminal, /dev/null.
 func (s *Stream) copyOnce() (eof bool, err error) {
 	buf := s.buffer()
-	n, err := unix.Read(s.r, buf)
+	n, err := unix.Read(s.r, buf[:s.most(len(buf))])
 	if err == unix.EINTR {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
+	s.took(n)
 	if n == 0 {
 		return true, nil
 	}

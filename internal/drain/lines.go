@@ -38,7 +38,7 @@ func (s *Stream) forwardLines() {
 		if !ready {
 			continue
 		}
-		n, err := unix.Read(s.r, buf[held:])
+		n, err := unix.Read(s.r, buf[held:held+s.most(len(buf)-held)])
 		if err == unix.EINTR {
 			continue
 		}
@@ -46,6 +46,7 @@ func (s *Stream) forwardLines() {
 			s.log("reading the child's " + s.Name + ": " + err.Error())
 			break
 		}
+		s.took(n)
 		if n == 0 {
 			break
 		}

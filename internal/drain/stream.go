@@ -31,6 +31,11 @@ type Stream struct {
 	outSplice   bool // Out takes splice and tee: a pipe or a socket
 	outBroken   bool
 	log         func(string)
+	// left is how many bytes the forwarder may still take once tinit
+	// exits (Finish): what was in the pipe then. -1 before. A writer
+	// tinit could not end may fill the pipe as fast as it is emptied;
+	// waiting for it to be empty would never end.
+	left int
 }
 
 func newStream(name string, out int, passthrough bool, copyPath string, log func(string), wake int) (*Stream, error) {
@@ -47,7 +52,7 @@ func newStream(name string, out int, passthrough bool, copyPath string, log func
 // makeStream makes the stream's pipe; it takes over c, releasing it on
 // failure and on a stream that passes through.
 func makeStream(name string, out int, passthrough bool, c *copyFile, log func(string), wake int) (*Stream, error) {
-	s := &Stream{Name: name, Out: out, r: -1, w: -1, passthrough: passthrough, log: log, wake: wake, copy: c}
+	s := &Stream{Name: name, Out: out, r: -1, w: -1, passthrough: passthrough, log: log, wake: wake, copy: c, left: -1}
 	if passthrough {
 		s.close()
 		return s, nil
@@ -111,6 +116,21 @@ func (s *Stream) queued() int {
 		return 0
 	}
 	return n
+}
+
+// most is n, or fewer once Finish has limited what is left to take.
+func (s *Stream) most(n int) int {
+	if s.left >= 0 {
+		return min(n, s.left)
+	}
+	return n
+}
+
+// took counts n bytes read against what is left to take after Finish.
+func (s *Stream) took(n int) {
+	if s.left >= 0 && n > 0 {
+		s.left -= min(n, s.left)
+	}
 }
 
 // spliceable tells whether fd may be spliced to. Only a pipe or a socket:

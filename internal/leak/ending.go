@@ -47,6 +47,8 @@ type Ending struct {
 	// looked are the descendants whose fds were checked for being
 	// readable (see unreadable).
 	looked map[procview.Key]bool
+	// hidden are those of them whose fds tinit may not read.
+	hidden map[procview.Key]bool
 	said   reportState
 	// left are what ReportLeft drew, for the report, by key to record
 	// the signals the rest sends them.
@@ -93,7 +95,10 @@ func (e *Ending) Holders(now, mainAt time.Time, children bool) (giveUp bool) {
 	}
 	e.holders.Round(now, hs)
 	e.endBystanders(now, snap, hs)
-	if e.giveUpOnHolders(now, hs) {
+	// One whose fds tinit may not read may be what holds the output, and
+	// may write on, as fast as tinit reads, for good: once it is stuck,
+	// too, the wait ends, bytes in the pipe or not.
+	if e.giveUpOnHolders(now, slices.Concat(hs, e.stillHidden(snap))) {
 		return true
 	}
 	return e.giveUpIfUnseen(now, len(hs) == 0)
@@ -179,6 +184,22 @@ func (e *Ending) unreadable(snap *procview.Snapshot, hs []*Holder) []*Holder {
 		}
 		e.looked[k] = true
 		if e.System.FdsHidden(p) {
+			out = append(out, &Holder{Proc: p, Unreadable: true})
+			if e.hidden == nil {
+				e.hidden = map[procview.Key]bool{}
+			}
+			e.hidden[k] = true
+		}
+	}
+	return out
+}
+
+// stillHidden are the descendants in snap whose fds unreadable found
+// tinit may not read.
+func (e *Ending) stillHidden(snap *procview.Snapshot) []*Holder {
+	var out []*Holder
+	for _, p := range snap.Descendants(snap.Self) {
+		if e.hidden[p.Key()] {
 			out = append(out, &Holder{Proc: p, Unreadable: true})
 		}
 	}

@@ -39,19 +39,26 @@ func (e *Ending) stuckOf(now time.Time, ps []*procview.Proc) []*procview.Proc {
 }
 
 // giveUpOnHolders tells, once, to stop waiting for the output when every
-// holder left is stuck, and names each and why. The pipes are still read
-// until tinit exits.
+// holder left is stuck, and names each and why. A process whose fds tinit
+// may not read counts as a holder here: it may be one. The pipes are still
+// read until tinit exits.
 func (e *Ending) giveUpOnHolders(now time.Time, hs []*Holder) bool {
 	ps := make([]*procview.Proc, len(hs))
+	unsure := false
 	for i, h := range hs {
 		ps[i] = h.Proc
+		unsure = unsure || h.Unreadable
 	}
 	stuck := e.stuckOf(now, ps)
 	if e.gaveUp || stuck == nil {
 		return false
 	}
 	e.gaveUp = true
-	e.Log.Error(render.Plural(len(stuck), "process holds", "processes hold"), " the output but will not die or cannot be reaped; not waiting for ",
+	holds := render.Plural(len(stuck), "process holds", "processes hold") + " the output"
+	if unsure {
+		holds = render.Plural(len(stuck), "process holds", "processes hold") + " or may hold the output"
+	}
+	e.Log.Error(holds, " but will not die or cannot be reaped; not waiting for ",
 		render.Either(len(stuck), "it", "them"), " any longer:")
 	e.sayStuck(stuck)
 	return true
