@@ -1,6 +1,8 @@
 package integration
 
 import (
+	"debug/elf"
+	"encoding/binary"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,4 +73,89 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// TestDebBinaryAsShipped looks into the .deb that TINIT_DEB names: a static
+// /usr/bin/tinit for this machine, both man pages, and, read through the
+// symbols of the -dbgsym package beside it, the runtime's GODEBUG defaults
+// replaced by the project's link flag alone (dh-golang's GOPATH mode would
+// otherwise record Go 1.20's).
+func TestDebBinaryAsShipped(t *testing.T) {
+	deb := os.Getenv("TINIT_DEB")
+	if deb == "" {
+		t.Skip("TINIT_DEB names no .deb; scripts/deb-check.sh builds one and runs this test")
+	}
+	requireTool(t, "dpkg-deb", "dpkg")
+	dir := t.TempDir()
+	dbgsym := strings.Replace(deb, "/tinit_", "/tinit-dbgsym_", 1)
+	for _, d := range []string{deb, dbgsym} {
+		if r := run(t, time.Minute, "dpkg-deb", "-x", d, dir); r.Code != 0 {
+			t.Fatalf("dpkg-deb -x %s: %s", d, r.Stderr)
+		}
+	}
+	bin := filepath.Join(dir, "usr", "bin", "tinit")
+	f, err := elf.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if f.Machine != debArch[hostArch(t)].machine {
+		t.Errorf("/usr/bin/tinit is for %v", f.Machine)
+	}
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP || p.Type == elf.PT_DYNAMIC {
+			t.Errorf("/usr/bin/tinit is not static: it has %v", p.Type)
+		}
+	}
+	for _, page := range []string{"tinit.1.gz", "tinit-ps.1.gz"} {
+		if _, err := os.Stat(filepath.Join(dir, "usr", "share", "man", "man1", page)); err != nil {
+			t.Errorf("the package lacks its man page: %v", err)
+		}
+	}
+	debugs, _ := filepath.Glob(filepath.Join(dir, "usr", "lib", "debug", ".build-id", "*", "*.debug"))
+	if len(debugs) != 1 {
+		t.Fatalf("want one .debug file in %s, found %q", dbgsym, debugs)
+	}
+	dbg, err := elf.Open(debugs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dbg.Close()
+	syms, err := dbg.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ""
+	for _, s := range syms {
+		if s.Name == "runtime.godebugDefault" {
+			// A Go string: pointer and length, then the bytes.
+			h := elfRead(t, f, s.Value, 16)
+			got = string(elfRead(t, f, binary.LittleEndian.Uint64(h), binary.LittleEndian.Uint64(h[8:])))
+		}
+	}
+	if got != "asyncpreemptoff=1" {
+		t.Errorf("runtime.godebugDefault is %q, want asyncpreemptoff=1", got)
+	}
+}
+
+// elfRead reads n bytes at virtual address addr of a loaded segment of f;
+// past the end of the file's part (.bss) they are zero, as when loaded.
+func elfRead(t *testing.T, f *elf.File, addr, n uint64) []byte {
+	t.Helper()
+	if n == 0 {
+		return nil
+	}
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_LOAD && addr >= p.Vaddr && addr+n <= p.Vaddr+p.Memsz {
+			b := make([]byte, n)
+			if off := addr - p.Vaddr; off < p.Filesz {
+				if _, err := p.ReadAt(b[:min(n, p.Filesz-off)], int64(off)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return b
+		}
+	}
+	t.Fatalf("address %#x is in no loaded segment", addr)
+	return nil
 }
