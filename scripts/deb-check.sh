@@ -89,7 +89,7 @@ upstream=${version%-*}
 source=$(dpkg-parsechangelog -S Source)
 arch=$(dpkg --print-architecture)
 # The Build-Depends field of the source stanza, as the chroot's key.
-build_deps=$(sed -n '/^Build-Depends:/,/^[^ ]/p' debian/control)
+build_deps=$(awk '/^Build-Depends:/ { on = 1; print; next } on && /^[ \t]/ { print; next } { on = 0 }' debian/control)
 
 # inroot ROOT [--net] CMD... runs CMD chrooted in ROOT, in new mount and pid
 # namespaces with its own /proc and the host's /dev; without --net also in
@@ -221,10 +221,14 @@ manlint() {
 	local deb=$1 x=$work/x-man
 	rm -rf "$x"
 	dpkg-deb -x "$deb" "$x"
-	local pages=("$x"/usr/share/man/man1/*.1.gz)
-	[ -f "${pages[0]}" ] || die "no man pages in $deb"
+	local gz pages=()
+	for gz in "$x"/usr/share/man/man1/*.1.gz; do
+		[ -f "$gz" ] || die "no man pages in $deb"
+		zcat "$gz" >"${gz%.gz}"
+		pages+=("${gz%.gz}")
+	done
 	mandoc -Tlint -W warning "${pages[@]}" || die "mandoc -Tlint: the man pages need fixing"
-	echo "mandoc -Tlint: ${#pages[@]} pages, nothing to report"
+	echo "mandoc -Tlint: ${pages[*]##*/}: nothing to report"
 }
 
 # testbed DEB installs DEB into a trixie minbase testbed (the integration
