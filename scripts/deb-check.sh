@@ -20,8 +20,9 @@ Options:
                      (default: trixie sid); lintian runs in the last one
   -o, --out-dir DIR  where the .dsc, .debs and logs go (default: a new
                      directory under /tmp, printed at the end)
-      --twice        build in the last suite a second time and compare the
-                     two .debs byte for byte (reproducibility)
+      --twice        build in the last suite a second time, in another
+                     directory, and compare the two sets of .debs byte for
+                     byte (reproducibility)
   -h, --help         this text
 
 Environment:
@@ -167,29 +168,29 @@ make_orig() {
 	cp -r debian "$src/debian"
 }
 
-# build SUITE NAME [FULL] builds in a fresh copy of SUITE's chroot, as an
-# unprivileged user; FULL=1 also builds the source package. Results go to
-# $out/NAME.
+# build SUITE NAME [FULL [DIR]] builds in DIR (default /build) of a fresh
+# copy of SUITE's chroot, as an unprivileged user; FULL=1 also builds the
+# source package. Results go to $out/NAME.
 build() {
-	local suite=$1 name=$2 full=${3:-0} tar r args=(-us -uc -b)
+	local suite=$1 name=$2 full=${3:-0} dir=${4:-/build} tar r args=(-us -uc -b)
 	tar=$(buildroot "$suite")
 	r=$work/root-$name
 	mkdir -p "$r"
 	tar -C "$r" -xf "$tar"
-	mkdir -p "$r/build"
-	cp -r "$work/src/." "$r/build/"
-	chown -R 65534:65534 "$r/build"
+	mkdir -p "$r$dir"
+	cp -r "$work/src/." "$r$dir/"
+	chown -R 65534:65534 "$r$dir"
 	[ "$full" = 1 ] && args=(-us -uc)
 	mkdir -p "$out/$name"
 	if ! inroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 		HOME=/nonexistent LC_ALL=C.UTF-8 DEB_BUILD_OPTIONS=parallel=2 \
 		setpriv --reuid=65534 --regid=65534 --clear-groups \
-		sh -c "cd /build/$source-$upstream && dpkg-buildpackage ${args[*]}" \
+		sh -c "cd $dir/$source-$upstream && dpkg-buildpackage ${args[*]}" \
 		>"$out/$name/build.log" 2>&1; then
 		tail -50 "$out/$name/build.log" >&2
 		die "the build in $suite failed; log: $out/$name/build.log"
 	fi
-	find "$r/build" -maxdepth 1 -type f -exec cp -t "$out/$name" {} +
+	find "$r$dir" -maxdepth 1 -type f -exec cp -t "$out/$name" {} +
 	grep -E '^dpkg-deb: building|^ok  |^--- FAIL' "$out/$name/build.log" || true
 	if [ "$suite" = "${suites[-1]}" ]; then
 		lintroot=$r
@@ -267,7 +268,8 @@ last=${suites[-1]}
 if [ "$twice" = 1 ]; then
 	step "building in $last again, for reproducibility"
 	keep=$lintroot
-	timed "$last: second build" build "$last" "$last-again"
+	# Elsewhere, as reproducible-builds.org varies the build path.
+	timed "$last: second build" build "$last" "$last-again" 0 /srv/elsewhere/build
 	rm -rf "$lintroot"
 	lintroot=$keep
 	for f in "$out/$last"/*.deb; do
