@@ -4,9 +4,9 @@ import "golang.org/x/sys/unix"
 
 // fdCache keeps, from one round of ending leaks to the next, the pipe fds
 // found in each process, so that a round reads again only the fd tables
-// that may have changed. A single-threaded process that has not run since
-// its last look (its time on the CPU is the same to the nanosecond) and has
-// as many fds open has not changed its fd table. (A process sharing its fd
+// that may have changed. A single-threaded process that is not running,
+// has not run since its last look (its time on the CPU is the same to the
+// nanosecond) and has as many fds open has not changed its fd table. (A process sharing its fd
 // table with another, CLONE_FILES without CLONE_THREAD, could have it
 // changed by that one; no common program does that to a pipe it leaked.)
 type fdCache struct {
@@ -53,7 +53,12 @@ func (c *fdCache) pipeFdsOfProc(r *scanner, p *Proc) []pipeFd {
 		e.gen = c.gen
 		return e.fds
 	}
-	if e != nil && ranOK && count > 0 && e.count == count && e.ran == ran {
+	// The kernel adds a slice to the time on the CPU only when the slice
+	// ends: a process running on another CPU right now shows the time of
+	// its last look while it execs and moves its fds (seen in a Debian
+	// build: a shell's `exec 5>&1; exec sleep` scanned with the shell's
+	// fds). So a running process is read again.
+	if e != nil && ranOK && count > 0 && e.count == count && e.ran == ran && p.State != "R" {
 		e.gen = c.gen
 		return e.fds
 	}

@@ -23,25 +23,28 @@ func selfProc() (procfs.FS, procfs.Proc, error) {
 	return fs, p, err
 }
 
-// OwnCapEff is the calling process's effective capability set.
+// OwnCapEff is the calling process's effective capability set. It is
+// read from /proc/self/status, not procfs's status: procfs has the field
+// only from v0.20, and Debian trixie packages v0.15.
 func OwnCapEff() (uint64, error) {
-	_, p, err := selfProc()
-	if err != nil {
-		return 0, err
-	}
-	st, err := p.NewStatus()
-	return st.CapEff, err
+	return ownStatusMask("CapEff:")
 }
 
 // OwnSigIgn is the calling process's ignored-signal mask (SigIgn in
 // /proc/self/status), which procfs's status has no field for.
 func OwnSigIgn() (uint64, error) {
+	return ownStatusMask("SigIgn:")
+}
+
+// ownStatusMask reads the hexadecimal mask on the line of
+// /proc/self/status that starts with field.
+func ownStatusMask(field string) (uint64, error) {
 	b, err := os.ReadFile(procRoot + "/self/status")
 	if err != nil {
 		return 0, err
 	}
 	for _, line := range bytes.Split(b, []byte{'\n'}) {
-		if v, ok := bytes.CutPrefix(line, []byte("SigIgn:")); ok {
+		if v, ok := bytes.CutPrefix(line, []byte(field)); ok {
 			return strconv.ParseUint(string(bytes.TrimSpace(v)), 16, 64)
 		}
 	}
