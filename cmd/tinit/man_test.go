@@ -15,7 +15,7 @@ import (
 
 // helpOption is one option line of a usage text: "  -p, --pdeathsig
 // SIGNAL   the signal..." gives "-p, --pdeathsig SIGNAL".
-var helpOption = regexp.MustCompile(`^ {2,6}((?:-[A-Za-z], )?--[a-z-]+(?: [A-Z]+)?) {2,}\S`)
+var helpOption = regexp.MustCompile(`^ {2,6}((?:-[A-Za-z], )?--[a-z-]+(?: [A-Z]+(?::[A-Z]+)?)?) {2,}\S`)
 
 func helpOptions(text string) []string {
 	var got []string
