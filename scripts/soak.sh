@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-work=$(mktemp -d)
+work=$(mktemp -d -t tinit-soak.XXXXXX)
 burners=()
 stop_burners() {
   for pid in "${burners[@]}"; do kill "$pid" 2>/dev/null || true; done
