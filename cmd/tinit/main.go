@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"tinit/internal/drain"
+	"tinit/internal/quietio"
 	"tinit/internal/render"
 	"tinit/internal/subreaper"
 )
@@ -45,10 +45,10 @@ func realMain(args []string) int {
 	}
 	switch act {
 	case actHelp:
-		_ = drain.WriteQuiet(1, []byte(usage()))
+		_ = quietio.WriteQuiet(1, []byte(usage()))
 		return 0
 	case actVersion:
-		_ = drain.WriteQuiet(1, []byte(versionLine()+"\n"))
+		_ = quietio.WriteQuiet(1, []byte(versionLine()+"\n"))
 		return 0
 	}
 	return subreaper.Run(cfg)
@@ -71,5 +71,5 @@ func absReport(cfg *subreaper.Config) error {
 // fail says why tinit stops before it runs anything: it has caught no
 // signal yet, and may have no room for another thread.
 func fail(msg string) {
-	_ = drain.WriteBeforeSignals(2, []byte("tinit: "+msg+"\n"))
+	_ = quietio.WriteBeforeSignals(2, []byte("tinit: "+msg+"\n"))
 }

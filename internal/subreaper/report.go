@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"tinit/internal/drain"
 	"tinit/internal/leak"
+	"tinit/internal/quietio"
 	"tinit/internal/render"
 	"unicode/utf8"
 
@@ -131,7 +131,7 @@ func WriteReport(path string, r *Report) error {
 		if !inherited(fd) {
 			return &fs.PathError{Op: "write", Path: path, Err: unix.EBADF}
 		}
-		if err := drain.WriteQuiet(fd, r.JSON()); err != nil {
+		if err := quietio.WriteQuiet(fd, r.JSON()); err != nil {
 			return &fs.PathError{Op: "write", Path: path, Err: err}
 		}
 		return nil
@@ -199,14 +199,14 @@ func fdOf(path string) (int, bool) {
 }
 
 // writeInto opens path as it is and writes b to it; a FIFO that nobody
-// opens for reading is an error, not a hang (see openNoHang).
+// opens for reading is an error, not a hang (see quietio.OpenNoHang).
 func writeInto(path string, b []byte) error {
-	fd, err := drain.OpenNoHang(path, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC|unix.O_NOCTTY)
+	fd, err := quietio.OpenNoHang(path, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC|unix.O_NOCTTY)
 	if err != nil {
 		return err
 	}
 	defer unix.Close(fd)
-	if err := drain.WriteQuiet(fd, b); err != nil {
+	if err := quietio.WriteQuiet(fd, b); err != nil {
 		return &fs.PathError{Op: "write", Path: path, Err: err}
 	}
 	return nil
@@ -239,7 +239,7 @@ func replaceFile(path string, old fs.FileInfo, b []byte) error {
 		err = unix.Fchmod(fd, uint32(old.Mode().Perm()))
 	}
 	if err == nil {
-		err = drain.WriteQuiet(fd, b)
+		err = quietio.WriteQuiet(fd, b)
 	}
 	if cerr := unix.Close(fd); err == nil {
 		err = cerr
@@ -264,12 +264,12 @@ func replaceFile(path string, old fs.FileInfo, b []byte) error {
 // first part of the new report, never the old one's tail after the new
 // one's head; a whole report ends in a newline.
 func writeOver(path string, b []byte) error {
-	fd, err := drain.OpenNoHang(path, unix.O_WRONLY|unix.O_TRUNC|unix.O_CLOEXEC|unix.O_NOCTTY)
+	fd, err := quietio.OpenNoHang(path, unix.O_WRONLY|unix.O_TRUNC|unix.O_CLOEXEC|unix.O_NOCTTY)
 	if err != nil {
 		return err
 	}
 	defer unix.Close(fd)
-	if err := drain.WriteQuiet(fd, b); err != nil {
+	if err := quietio.WriteQuiet(fd, b); err != nil {
 		return &fs.PathError{Op: "write", Path: path, Err: err}
 	}
 	if err := unix.Fsync(fd); err != nil && err != unix.EINVAL {
