@@ -3,6 +3,7 @@ package subreaper
 import (
 	"time"
 	"tinit/internal/leak"
+	"tinit/internal/tlog"
 )
 
 // failed ends a run that did not get its main child going: tinit's one
@@ -28,6 +29,6 @@ func WriteFailureReport(cfg Config, start time.Time, code int, msg string) {
 		Leaked:     []*leak.Leak{},
 	}
 	if err := WriteReport(cfg.Report, rep); err != nil {
-		logger{}.Error("writing the report: ", err.Error())
+		tlog.Logger{}.Error("writing the report: ", err.Error())
 	}
 }

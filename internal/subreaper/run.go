@@ -6,6 +6,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"time"
+	"tinit/internal/tlog"
 
 	"golang.org/x/sys/unix"
 
@@ -30,8 +31,8 @@ func Run(cfg Config) int {
 	// heap growth took the peak RSS with 2,000 leaked holders from 9.0 to
 	// 7.5 MiB, in the same time.
 	debug.SetGCPercent(50)
-	l := newLogger(cfg.Verbosity)
-	defer l.flush()
+	l := tlog.New(cfg.Verbosity)
+	defer l.Flush()
 	r := &run{cfg: cfg, l: l, sys: osWorld{}, start: time.Now()}
 	r.pid1 = becomeReaper(l)
 	if err := setPdeathsig(cfg.Pdeathsig); err != nil {
@@ -86,7 +87,7 @@ func Run(cfg Config) int {
 // run is the state of the one event loop.
 type run struct {
 	cfg   Config
-	l     logger
+	l     tlog.Logger
 	sys   world
 	pid1  bool
 	tty   bool
