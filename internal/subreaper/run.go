@@ -6,6 +6,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"time"
+	"tinit/internal/state"
 	"tinit/internal/tlog"
 
 	"golang.org/x/sys/unix"
@@ -68,7 +69,7 @@ func Run(cfg Config) int {
 	}
 	// Made now, not before, so that it takes one of the fds the start of
 	// the child needed for a moment, not one more.
-	r.state = newStateFile(d.Inodes(), r.mainPID)
+	r.state = state.New(d.Inodes(), r.mainPID)
 	d.Start()
 	r.sigs.childStarted()
 	if r.tty {
@@ -94,7 +95,7 @@ type run struct {
 	sigs  *signalSet
 	out   output
 	start time.Time
-	state *stateFile // what tinit ps reads
+	state *state.File // what tinit ps reads
 
 	phase    phase
 	mainPID  int
@@ -194,7 +195,7 @@ func (r *run) step(now time.Time) (exit bool, wake time.Duration) {
 func (r *run) onReap(pid int, ws unix.WaitStatus, name string) {
 	if pid == r.mainPID {
 		r.mainWS, r.mainAt = ws, r.sys.Now()
-		r.state.setMain(0)
+		r.state.SetMain(0)
 		r.l.Info("main child ", itoa(pid), " ", describe(ws))
 		if r.tty {
 			takeForeground(r.l)
