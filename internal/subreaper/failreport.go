@@ -3,6 +3,7 @@ package subreaper
 import (
 	"time"
 	"tinit/internal/leak"
+	"tinit/internal/report"
 	"tinit/internal/tlog"
 )
 
@@ -21,14 +22,14 @@ func WriteFailureReport(cfg Config, start time.Time, code int, msg string) {
 	if cfg.Report == "" {
 		return
 	}
-	rep := &Report{
+	rep := &report.Run{
 		Command:    cfg.Argv,
 		ExitStatus: code,
 		Error:      msg,
 		TotalMs:    time.Since(start).Milliseconds(),
 		Leaked:     []*leak.Leak{},
 	}
-	if err := WriteReport(cfg.Report, rep); err != nil {
+	if err := report.Write(cfg.Report, rep); err != nil {
 		tlog.Logger{}.Error("writing the report: ", err.Error())
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"time"
+	"tinit/internal/report"
 	"tinit/internal/state"
 	"tinit/internal/tlog"
 
@@ -267,7 +268,7 @@ func (r *run) finish() int {
 	<-r.out.Done()
 	status := finalStatus(r.mainWS, &r.cfg.RemapExit)
 	if r.cfg.Report != "" {
-		if err := WriteReport(r.cfg.Report, r.report(status)); err != nil {
+		if err := report.Write(r.cfg.Report, r.report(status)); err != nil {
 			r.l.Error("writing the report: ", err.Error())
 		}
 	}
@@ -275,9 +276,9 @@ func (r *run) finish() int {
 	return status
 }
 
-func (r *run) report(status int) *Report {
+func (r *run) report(status int) *report.Run {
 	now := r.sys.Now()
-	rep := &Report{
+	rep := &report.Run{
 		Command:    r.cfg.Argv,
 		ExitStatus: status,
 		Started:    true,
