@@ -40,7 +40,9 @@ func realMain(args []string) int {
 			msg += " (see tinit --help)"
 		}
 		fail(msg)
-		subreaper.WriteFailureReport(cfg, start, subreaper.ExitFailure, msg)
+		if err := subreaper.WriteFailureReport(cfg, start, subreaper.ExitFailure, msg); err != nil {
+			fail("writing the report: " + err.Error())
+		}
 		return subreaper.ExitFailure
 	}
 	switch act {

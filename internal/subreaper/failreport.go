@@ -4,7 +4,6 @@ import (
 	"time"
 	"tinit/internal/leak"
 	"tinit/internal/report"
-	"tinit/internal/tlog"
 )
 
 // failed ends a run that did not get its main child going: tinit's one
@@ -12,15 +11,19 @@ import (
 // earlier run is left for CI to read.
 func (r *run) failed(code int, msg string) int {
 	r.l.Error(msg)
-	WriteFailureReport(r.cfg, r.start, code, msg)
+	if err := WriteFailureReport(r.cfg, r.start, code, msg); err != nil {
+		r.l.Error("writing the report: ", err.Error())
+	}
 	return code
 }
 
 // WriteFailureReport writes cfg's report, if it asks for one, for a run
-// that ended with code and msg before its main child was started.
-func WriteFailureReport(cfg Config, start time.Time, code int, msg string) {
+// that ended with code and msg before its main child was started. Saying
+// that it could not is the caller's: only it knows whether tinit's log is
+// running yet.
+func WriteFailureReport(cfg Config, start time.Time, code int, msg string) error {
 	if cfg.Report == "" {
-		return
+		return nil
 	}
 	rep := &report.Run{
 		Command:    cfg.Argv,
@@ -29,7 +32,5 @@ func WriteFailureReport(cfg Config, start time.Time, code int, msg string) {
 		TotalMs:    time.Since(start).Milliseconds(),
 		Leaked:     []*leak.Leak{},
 	}
-	if err := report.Write(cfg.Report, rep); err != nil {
-		tlog.Logger{}.Error("writing the report: ", err.Error())
-	}
+	return report.Write(cfg.Report, rep)
 }
