@@ -10,13 +10,14 @@ import (
 	"path/filepath"
 	"time"
 
+	"tinit/internal/limits"
 	"tinit/internal/quietio"
 	"tinit/internal/render"
 	"tinit/internal/subreaper"
 )
 
 func main() {
-	if err := subreaper.Preflight(); err != nil {
+	if err := limits.Preflight(); err != nil {
 		fail(err.Error())
 		os.Exit(subreaper.ExitFailure)
 	}

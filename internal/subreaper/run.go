@@ -6,6 +6,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"time"
+	"tinit/internal/limits"
 	"tinit/internal/report"
 	"tinit/internal/state"
 	"tinit/internal/tlog"
@@ -55,7 +56,7 @@ func Run(cfg Config) int {
 	path, err := resolve(cfg.Argv[0])
 	if err == nil {
 		d.Launch()
-		reserveThreads()
+		limits.ReserveThreads()
 		out, errfd := d.ChildFds()
 		r.mainPID, err = spawn(path, cfg.Argv, out, errfd, r.tty)
 	}
