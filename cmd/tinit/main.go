@@ -71,8 +71,9 @@ func absReport(cfg *subreaper.Config) error {
 	return nil
 }
 
-// fail says why tinit stops before it runs anything: it has caught no
-// signal yet, and may have no room for another thread.
+// fail says why tinit stops before it runs anything, with the statuses
+// subreaper.Run's error policy gives: it has caught no signal yet, and may
+// have no room for another thread.
 func fail(msg string) {
 	_ = quietio.WriteBeforeSignals(2, []byte("tinit: "+msg+"\n"))
 }

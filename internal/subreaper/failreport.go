@@ -6,9 +6,10 @@ import (
 	"tinit/internal/report"
 )
 
-// failed ends a run that did not get its main child going: tinit's one
-// line on stderr, and a report saying so, so that no stale report from an
-// earlier run is left for CI to read.
+// failed ends a run that did not get its main child going (the error
+// policy before the child starts, stated in Run): tinit's one line on
+// stderr, and a report saying so, so that no stale report from an earlier
+// run is left for CI to read.
 func (r *run) failed(code int, msg string) int {
 	r.l.Error(msg)
 	if err := WriteFailureReport(r.cfg, r.start, code, msg); err != nil {

@@ -69,6 +69,17 @@ func Run(cfg Config) int {
 		}
 		return r.failed(code, err.Error())
 	}
+	// The error policy changes here, once. Until this line a failure ends
+	// tinit before the child has run a thing: one `tinit: ...` line and a
+	// status of tinit's own (r.failed, and parse and Preflight in
+	// cmd/tinit): 127 when the command is not found, 126 when it cannot be
+	// executed, 125 for a usage error or for anything of tinit's own (a
+	// limit, an fd, a thread, a copy file it will not make). From here on
+	// the child runs, and its status and output come first: a failure of
+	// tinit's own (an output or copy file that breaks, a signal it may not
+	// send, a process it cannot end, a report it cannot write) is a
+	// warning, and tinit carries on to the child's status.
+	//
 	// Made now, not before, so that it takes one of the fds the start of
 	// the child needed for a moment, not one more.
 	r.state = state.New(d.Inodes(), r.mainPID)
