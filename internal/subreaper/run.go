@@ -192,7 +192,7 @@ func (r *run) step(now time.Time) (exit bool, wake time.Duration) {
 	case grace:
 		return false, r.graceEnd().Sub(now)
 	case endingHolders:
-		if r.ending.Holders(now, r.mainAt, r.children) {
+		if r.ending.Holders(now, r.mainAt, r.children) == leak.GiveUpOnOutput {
 			r.out.Abandon()
 			r.outputComplete(now)
 			r.advance(now)
