@@ -10,13 +10,14 @@ import (
 	"path/filepath"
 	"time"
 
-	"tinit/internal/drain"
+	"tinit/internal/limits"
+	"tinit/internal/quietio"
 	"tinit/internal/render"
 	"tinit/internal/subreaper"
 )
 
 func main() {
-	if err := subreaper.Preflight(); err != nil {
+	if err := limits.Preflight(); err != nil {
 		fail(err.Error())
 		os.Exit(subreaper.ExitFailure)
 	}
@@ -40,15 +41,17 @@ func realMain(args []string) int {
 			msg += " (see tinit --help)"
 		}
 		fail(msg)
-		subreaper.WriteFailureReport(cfg, start, subreaper.ExitFailure, msg)
+		if err := subreaper.WriteFailureReport(cfg, start, subreaper.ExitFailure, msg); err != nil {
+			fail("writing the report: " + err.Error())
+		}
 		return subreaper.ExitFailure
 	}
 	switch act {
 	case actHelp:
-		_ = drain.WriteQuiet(1, []byte(usage()))
+		_ = quietio.WriteQuiet(1, []byte(usage()))
 		return 0
 	case actVersion:
-		_ = drain.WriteQuiet(1, []byte(versionLine()+"\n"))
+		_ = quietio.WriteQuiet(1, []byte(versionLine()+"\n"))
 		return 0
 	}
 	return subreaper.Run(cfg)
@@ -68,8 +71,9 @@ func absReport(cfg *subreaper.Config) error {
 	return nil
 }
 
-// fail says why tinit stops before it runs anything: it has caught no
-// signal yet, and may have no room for another thread.
+// fail says why tinit stops before it runs anything, with the statuses
+// subreaper.Run's error policy gives: it has caught no signal yet, and may
+// have no room for another thread.
 func fail(msg string) {
-	_ = drain.WriteBeforeSignals(2, []byte("tinit: "+msg+"\n"))
+	_ = quietio.WriteBeforeSignals(2, []byte("tinit: "+msg+"\n"))
 }

@@ -5,9 +5,9 @@ import (
 	"strconv"
 	"strings"
 
-	"tinit/internal/drain"
 	"tinit/internal/procview"
 	"tinit/internal/ps"
+	"tinit/internal/quietio"
 	"tinit/internal/render"
 )
 
@@ -52,7 +52,7 @@ func psMain(args []string) int {
 		case a == "--json":
 			asJSON = true
 		case a == "-h" || a == "--help":
-			_ = drain.WriteQuiet(1, []byte(psUsage))
+			_ = quietio.WriteQuiet(1, []byte(psUsage))
 			return 0
 		case strings.HasPrefix(a, "-"):
 			fail("ps: unknown option " + render.Quote(a) + " (see tinit ps --help)")
@@ -83,9 +83,9 @@ func psMain(args []string) int {
 	}
 	v := ps.NewView(in)
 	if asJSON {
-		_ = drain.WriteQuiet(1, v.JSON())
+		_ = quietio.WriteQuiet(1, v.JSON())
 		return 0
 	}
-	_ = drain.WriteQuiet(1, []byte(strings.Join(v.Render(), "\n")+"\n"))
+	_ = quietio.WriteQuiet(1, []byte(strings.Join(v.Render(), "\n")+"\n"))
 	return 0
 }

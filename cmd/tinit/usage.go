@@ -33,21 +33,22 @@ Options:
 		} else {
 			name = "    " + name
 		}
-		help := o.help
-		if o.takesValue {
-			arg, rest, _ := strings.Cut(help, ": ")
-			name += " " + arg
-			help = rest
+		if o.arg != "" {
+			name += " " + o.arg
 		}
-		b.WriteString("  " + name + strings.Repeat(" ", max(1, 29-len(name))) + help + "\n")
+		b.WriteString("  " + name + strings.Repeat(" ", max(1, 29-len(name))) + o.help + "\n")
 	}
-	b.WriteString(`
-Every option can also come from the environment as TINIT_<NAME>, where NAME is
-SUBREAPER, PGROUP, PDEATHSIG, REMAP_EXIT, REWRITE, PAUSE, VERBOSITY,
-WARN_ON_REAP, KILL_AFTER, GRACE, NO_DRAIN, STDOUT_FILE, STDERR_FILE or REPORT.
-tini's TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP and TINI_VERBOSITY are read as
-tini reads them.
-Options win over TINIT_*, and TINIT_* over TINI_*.
+	var keys, tini []string
+	for _, o := range options {
+		if o.key != "" {
+			keys = append(keys, o.key)
+		}
+		tini = append(tini, o.tiniNames...)
+	}
+	b.WriteString("\n")
+	b.WriteString(wrap("Every option can also come from the environment as TINIT_<NAME>, where NAME is " + either(keys, "or") + "."))
+	b.WriteString(wrap("tini's " + either(tini, "and") + " are read as tini reads them."))
+	b.WriteString(`Options win over TINIT_*, and TINIT_* over TINI_*.
 
 Exit status: COMMAND's exit code, or 128+N if a signal N killed it (0 with
 -P); 126 if COMMAND cannot be executed, 127 if it is not found,
@@ -59,4 +60,33 @@ default) and which of them hold its output open; to run a program named ps
 under tinit, write tinit -- ps.
 `)
 	return b.String()
+}
+
+// either lists words as a sentence does: "a, b, c or d".
+func either(words []string, last string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " " + last + " " + words[len(words)-1]
+}
+
+// wrap fills text into lines of at most 79 columns, each ending in a
+// newline.
+func wrap(text string) string {
+	var b strings.Builder
+	n := 0
+	for _, w := range strings.Fields(text) {
+		switch {
+		case n == 0:
+		case n+1+len(w) > 79:
+			b.WriteString("\n")
+			n = 0
+		default:
+			b.WriteString(" ")
+			n++
+		}
+		b.WriteString(w)
+		n += len(w)
+	}
+	return b.String() + "\n"
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"tinit/internal/quietio"
 
 	"golang.org/x/sys/unix"
 )
@@ -44,7 +45,7 @@ func TestFinishDeliversWhatThePipeHolds(t *testing.T) {
 			s.closeWriteEnd()
 			data := testData(1900000, 5)
 			wrote := make(chan struct{})
-			go func() { writeAll(hidden, data); close(wrote) }()
+			go func() { quietio.WriteAll(hidden, data); close(wrote) }()
 			done := make(chan struct{})
 			go func() { s.forward(); close(done) }()
 			<-wrote
@@ -110,13 +111,13 @@ func TestAbandonKeepsReading(t *testing.T) {
 			case <-time.After(200 * time.Millisecond):
 			}
 			late := testData(300000, 7)
-			writeAll(hidden, late)
+			quietio.WriteAll(hidden, late)
 			got, _ := io.ReadAll(io.LimitReader(r, int64(len(late))))
 			if !bytes.Equal(got, late) {
 				t.Fatalf("delivered %d bytes written after Abandon, want %d", len(got), len(late))
 			}
 			last := []byte("last line\n")
-			writeAll(hidden, last)
+			quietio.WriteAll(hidden, last)
 			d.Finish()
 			select {
 			case <-done:
@@ -166,7 +167,7 @@ func TestFinishEndsThoughTheWriterNeverStops(t *testing.T) {
 				defer unix.Close(writer)
 				// Until the forwarder closes the read end: EPIPE (tests
 				// ignore SIGPIPE on fds other than 1 and 2).
-				for writeAll(writer, line) == nil {
+				for quietio.WriteAll(writer, line) == nil {
 				}
 			}()
 			// A reader slower than the writer: the pipe stays full.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"sync/atomic"
+	"tinit/internal/quietio"
 
 	"golang.org/x/sys/unix"
 )
@@ -30,7 +31,7 @@ type copyFile struct {
 }
 
 func openCopyFile(path string) (*copyFile, error) {
-	fd, err := OpenNoHang(path, unix.O_WRONLY|unix.O_CREAT|unix.O_APPEND|unix.O_CLOEXEC|unix.O_NOCTTY)
+	fd, err := quietio.OpenNoHang(path, unix.O_WRONLY|unix.O_CREAT|unix.O_APPEND|unix.O_CLOEXEC|unix.O_NOCTTY)
 	if err != nil {
 		return nil, errors.New("copy file: " + err.Error())
 	}
@@ -82,7 +83,7 @@ func (c *copyFile) append(b []byte) (whole bool, err error) {
 		switch {
 		case err == unix.EINTR:
 		case err == unix.EAGAIN:
-			waitWritable(fd)
+			quietio.WaitWritable(fd)
 		case err != nil:
 			if kept := c.cutBack(b, done); kept > 0 {
 				c.partial = b[kept-1] != '\n'

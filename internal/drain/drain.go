@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"tinit/internal/state"
 
 	"golang.org/x/sys/unix"
 )
@@ -36,9 +37,6 @@ type Drain struct {
 	finished  atomic.Bool
 	release   chan struct{} // closed by Start: the forwarders may begin
 }
-
-// MergedName names the one stream that carries both stdout and stderr.
-const MergedName = "stdout+stderr"
 
 // New makes the pipes. A stream whose tinit fd is a terminal passes through,
 // so the child keeps its terminal (line discipline, job control, colours);
@@ -86,7 +84,7 @@ func New(o Options) (*Drain, error) {
 		if sharedCopy {
 			copies[0].release() // one stream, one use
 		}
-		s, err := makeStream(MergedName, out[0], false, copies[0], o.Log, wake)
+		s, err := makeStream(state.MergedName, out[0], false, copies[0], o.Log, wake)
 		if err != nil {
 			d.Close()
 			return nil, err

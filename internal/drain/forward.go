@@ -3,6 +3,7 @@ package drain
 import (
 	"errors"
 	"runtime"
+	"tinit/internal/quietio"
 
 	"golang.org/x/sys/unix"
 )
@@ -26,7 +27,7 @@ func (s *Stream) forward() {
 	// Locked for good: the thread keeps SIGPIPE and SIGTTOU blocked and dies
 	// with this goroutine, taking any SIGPIPE of ours still pending with it.
 	runtime.LockOSThread()
-	blockWriteSignals()
+	quietio.BlockWriteSignals()
 	defer s.close()
 
 	// A copy file is appended to, and others may append to it at the same
@@ -142,21 +143,21 @@ func (s *Stream) copyOnce() (eof bool, err error) {
 	if n == 0 {
 		return true, nil
 	}
-	if err := writeAll(s.Out, buf[:n]); err != nil {
+	if err := quietio.WriteAll(s.Out, buf[:n]); err != nil {
 		s.outFailed(err)
 	}
 	return false, nil
 }
 
 func (s *Stream) outFailed(err error) {
-	dropOwnSignal(err)
+	quietio.DropOwnSignal(err)
 	s.outputBroken(err)
 }
 
 // copyFailed gives up the copy file (disk full, say) but never the stream.
 // whole tells that the copy ends at a whole line.
 func (s *Stream) copyFailed(err error, whole bool) {
-	dropOwnSignal(err)
+	quietio.DropOwnSignal(err)
 	how := "; copy stopped"
 	if whole {
 		how = "; copy stopped after its last whole line"
@@ -182,7 +183,7 @@ func retrying(out int, move func() (int, error)) (int, error) {
 		case unix.EINTR:
 			continue
 		case unix.EAGAIN:
-			waitWritable(out)
+			quietio.WaitWritable(out)
 			continue
 		}
 		return m, err

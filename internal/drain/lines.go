@@ -3,6 +3,7 @@ package drain
 import (
 	"bytes"
 	"time"
+	"tinit/internal/quietio"
 
 	"golang.org/x/sys/unix"
 )
@@ -79,7 +80,7 @@ func (s *Stream) handOut(b []byte) {
 		s.lines.Lock()
 		defer s.lines.Unlock()
 	}
-	if err := writeAll(s.Out, b); err != nil {
+	if err := quietio.WriteAll(s.Out, b); err != nil {
 		s.outFailed(err)
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"tinit/internal/quietio"
 
 	"golang.org/x/sys/unix"
 )
@@ -86,7 +87,7 @@ func TestForwardLinesPartialLine(t *testing.T) {
 	done := make(chan struct{})
 	go func() { s.forward(); close(done) }()
 	start := time.Now()
-	writeAll(child, []byte("whole\nprompt> "))
+	quietio.WriteAll(child, []byte("whole\nprompt> "))
 	buf := make([]byte, 64)
 	got := ""
 	for len(got) < len("whole\nprompt> ") {

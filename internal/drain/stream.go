@@ -15,7 +15,7 @@ const pipeSize = 1 << 20
 
 // Stream is one of the child's two output streams as tinit carries it.
 type Stream struct {
-	Name  string // "stdout", "stderr", or MergedName
+	Name  string // "stdout", "stderr", or state.MergedName
 	Out   int    // tinit's own fd that the bytes go to
 	Inode uint64 // the pipe's inode: /proc shows the pipe as pipe:[Inode]
 

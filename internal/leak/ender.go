@@ -10,35 +10,37 @@ import (
 
 // Ender ends leaked holders round by round. Sources (holders nobody feeds)
 // follow one Escalation: SIGTERM (then SIGCONT, if stopped), and once the
-// first SIGTERM is KillAfter old, SIGKILL to every source still holding,
+// first SIGTERM is Clocks.TermToKill old, SIGKILL to every source still holding,
 // newcomers forked meanwhile included. Relays get only SIGCONT, if stopped: they end by
 // themselves at end of file, after passing on what they had read.
 //
 // A relay whose feeders are gone is left to finish while it delivers, however
 // long that takes, and becomes a source only once it has written nothing for
-// KillAfter. A relay that forks a new source feeding it after the ending
+// Clocks.RelayIdle. A relay that forks a new source feeding it after the ending
 // began is a source at once: a loop around `x=$(sleep 1)` or
 // subprocess.run(stdout=PIPE) reads from what it forks, and would otherwise
 // fork forever.
 type Ender struct {
-	sys     System
-	esc     Escalation
-	round   int
-	killNow bool
-	tracks  map[procview.Key]*track
-	byPID   map[int]*track // the latest process seen with each pid
-	ended   []*Leak
-	sent    record // shared with the rest's escalation (see record)
+	sys System
+	esc Escalation
+	// relayIdle is Clocks.RelayIdle.
+	relayIdle time.Duration
+	round     int
+	killNow   bool
+	tracks    map[procview.Key]*track
+	byPID     map[int]*track // the latest process seen with each pid
+	ended     []*Leak
+	sent      record // shared with the rest's escalation (see record)
 }
 
 // NewEnder is an Ender that acts through sys, giving sources killAfter
 // between SIGTERM and SIGKILL.
 func NewEnder(sys System, killAfter time.Duration) *Ender {
-	return newEnder(sys, killAfter, record{})
+	return newEnder(sys, ClocksFor(killAfter), record{})
 }
 
-func newEnder(sys System, killAfter time.Duration, sent record) *Ender {
-	return &Ender{sys: sys, esc: Escalation{KillAfter: killAfter},
+func newEnder(sys System, c Clocks, sent record) *Ender {
+	return &Ender{sys: sys, esc: Escalation{KillAfter: c.TermToKill}, relayIdle: c.RelayIdle,
 		tracks: map[procview.Key]*track{}, byPID: map[int]*track{}, sent: sent}
 }
 
@@ -180,14 +182,14 @@ func (e *Ender) leftToFinish(h *Holder) bool {
 // delivering tells whether a relay whose feeders are gone still passes its
 // output on: it wrote since the last round, or waits in a write to a full
 // pipe (tinit's own output may be slow to drain), or has been idle for less
-// than KillAfter. A relay whose writes cannot be read is idle.
+// than Clocks.RelayIdle. A relay whose writes cannot be read is idle.
 func (e *Ender) delivering(now time.Time, t *track, h *Holder) bool {
 	n, blocked, ok := e.sys.Written(h.Proc)
 	if t.idleSince.IsZero() || (ok && (n != t.written || blocked)) {
 		t.idleSince, t.written = now, n
 		return true
 	}
-	return now.Sub(t.idleSince) < e.esc.KillAfter
+	return now.Sub(t.idleSince) < e.relayIdle
 }
 
 func (e *Ender) send(t *track, h *Holder, sig unix.Signal) {

@@ -14,7 +14,7 @@ type Setup struct {
 	System    System
 	Log       Log
 	Output    Output
-	KillAfter time.Duration
+	KillAfter time.Duration // --kill-after, which sets the Clocks (ClocksFor)
 	// Pid1: tinit is pid 1 of its namespace, so without /proc it can
 	// still signal every process there (kill -1).
 	Pid1 bool
@@ -31,6 +31,7 @@ type Setup struct {
 // to decide.
 type Ending struct {
 	Setup
+	clocks  Clocks
 	holders *Ender
 	rest    Escalation
 	sent    record // what each process has had, from either
@@ -59,14 +60,23 @@ type Ending struct {
 // NewEnding is an Ending for the run s describes.
 func NewEnding(s Setup) *Ending {
 	sent := record{}
-	return &Ending{Setup: s, holders: newEnder(s.System, s.KillAfter, sent), rest: Escalation{KillAfter: s.KillAfter}, sent: sent}
+	c := ClocksFor(s.KillAfter)
+	return &Ending{Setup: s, clocks: c, holders: newEnder(s.System, c, sent), rest: Escalation{KillAfter: c.TermToKill}, sent: sent}
 }
 
 // Holders is one round of ending what keeps the output open, mainAt being
 // when the main child exited; children tells whether tinit has any child
-// left. It returns true once, when tinit should stop waiting for the
-// output (see giveUpIfUnseen).
-func (e *Ending) Holders(now, mainAt time.Time, children bool) (giveUp bool) {
+// left. It signals what the round calls for, and decides, once, to give up
+// on the output when what holds it is beyond reach (see Decision).
+func (e *Ending) Holders(now, mainAt time.Time, children bool) Decision {
+	if e.holdersRound(now, mainAt, children) {
+		return GiveUpOnOutput
+	}
+	return KeepWaiting
+}
+
+// holdersRound is Holders' round; true to give up on the output.
+func (e *Ending) holdersRound(now, mainAt time.Time, children bool) (giveUp bool) {
 	snap, err := e.System.ScanOwn()
 	if err != nil {
 		e.sayNoProc(err)
@@ -106,7 +116,7 @@ func (e *Ending) Holders(now, mainAt time.Time, children bool) (giveUp bool) {
 
 // giveUpIfUnseen tells when to stop waiting for a pipe that stays open
 // while no process that could hold it can be found (it went to another pid
-// namespace, say): after KillAfter of that, waiting longer would only hang
+// namespace, say): after Clocks.Unseen of that, waiting longer would only hang
 // the caller. Bytes still in a pipe stop the clock: they wait for a slow
 // reader, not for a holder.
 func (e *Ending) giveUpIfUnseen(now time.Time, unseen bool) bool {
@@ -118,7 +128,7 @@ func (e *Ending) giveUpIfUnseen(now time.Time, unseen bool) bool {
 		e.unseenSince = now
 		return false
 	}
-	if now.Sub(e.unseenSince) < e.KillAfter {
+	if now.Sub(e.unseenSince) < e.clocks.Unseen {
 		return false
 	}
 	return e.giveUp()

@@ -13,8 +13,8 @@ import (
 // each process has had is in one record both share, so a process that moves
 // from one to the other is never sent a second SIGTERM.
 type Escalation struct {
-	KillAfter time.Duration
-	killAt    time.Time // when SIGKILL is due; zero before the first SIGTERM
+	KillAfter time.Duration // Clocks.TermToKill
+	killAt    time.Time     // when SIGKILL is due; zero before the first SIGTERM
 }
 
 // Next is the signal due now for a target that has had what s says, or 0

@@ -27,7 +27,7 @@ func (e *Ending) stuckOf(now time.Time, ps []*procview.Proc) []*procview.Proc {
 			if stuck[p.PID] || s == nil || s.killAt.IsZero() {
 				continue
 			}
-			if s.beyondReach(now, e.KillAfter) || stuck[p.PPID] {
+			if s.beyondReach(now, e.clocks.ReapAllowance()) || stuck[p.PPID] {
 				stuck[p.PID], changed = true, true
 			}
 		}

@@ -19,7 +19,7 @@ type sent struct {
 // handler takes back fds it parked becomes a holder; a holder that closes
 // its copy becomes one of the rest), and a second SIGTERM would make many
 // programs skip the cleanup the first one started. So each process gets
-// one SIGTERM, whoever sends it, and its SIGKILL KillAfter after that one.
+// one SIGTERM, whoever sends it, and its SIGKILL Clocks.TermToKill after that one.
 type record map[procview.Key]*sent
 
 // of is what k has been sent; a process never met has an empty entry.
@@ -32,18 +32,9 @@ func (r record) of(k procview.Key) *sent {
 	return s
 }
 
-// reapAllowance is how long after its SIGKILL a process may take to die
-// and be reaped before tinit gives up on it: what is still there then will
-// not die (state D: a frozen cgroup, a hung NFS or FUSE mount), may not be
-// signalled (EPERM), or cannot be reaped (a zombie only its tracer may reap
-// first). Half a second, or KillAfter if that is shorter, so that tinit
-// still ends within grace + kill-after + 1 s.
-func reapAllowance(killAfter time.Duration) time.Duration {
-	return min(killAfter, 500*time.Millisecond)
-}
-
-// beyondReach tells that s has had its SIGKILL the reap allowance ago or
-// more (or was refused it), and the process is still there.
-func (s *sent) beyondReach(now time.Time, killAfter time.Duration) bool {
-	return s != nil && !s.killAt.IsZero() && !now.Before(s.killAt.Add(reapAllowance(killAfter)))
+// beyondReach tells that s has had its SIGKILL allowance ago or more (or
+// was refused it), and the process is still there (see
+// Clocks.ReapAllowance).
+func (s *sent) beyondReach(now time.Time, allowance time.Duration) bool {
+	return s != nil && !s.killAt.IsZero() && !now.Before(s.killAt.Add(allowance))
 }

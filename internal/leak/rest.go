@@ -140,5 +140,5 @@ func (e *Ending) OutOfReach(now time.Time) bool {
 	if e.Pid1 || !e.rest.Killing(now) {
 		return false
 	}
-	return e.groupGone || now.Sub(e.rest.KillAt()) >= reapAllowance(e.KillAfter)
+	return e.groupGone || now.Sub(e.rest.KillAt()) >= e.clocks.ReapAllowance()
 }

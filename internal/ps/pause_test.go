@@ -5,18 +5,8 @@ import (
 	"testing"
 
 	"tinit/internal/procview"
+	"tinit/internal/state"
 )
-
-func TestTinitStatePause(t *testing.T) {
-	b := EncodePause()
-	st, err := parseState(b)
-	if err != nil || !st.Pause || st.MainPID != 0 || len(st.Streams) != 0 {
-		t.Fatalf("parsed %+v, %v from %q", st, err, b)
-	}
-	if st, _ := parseState(EncodeState(7, nil)); st.Pause {
-		t.Fatal("a run's state says pause")
-	}
-}
 
 // A paused tinit (-P) has no main child and no pipes: ps says it pauses
 // and what it has adopted, not that a main child has exited.
@@ -25,7 +15,7 @@ func TestPsPaused(t *testing.T) {
 		1:  psp(1, 0, 1, 1, "S", 1000, "tinit", []string{"/tinit", "-P"}, nil, nil),
 		40: psp(40, 1, 40, 40, "S", 1100, "sleep", []string{"sleep", "1000"}, nil, nil),
 	}}
-	in := &Input{Snap: s, Uptime: 1000 + 75*ticksPerSecond, State: &TinitState{Pause: true, Streams: map[uint64]string{}}}
+	in := &Input{Snap: s, Uptime: 1000 + 75*ticksPerSecond, State: &state.State{Pause: true, Streams: map[uint64]string{}}}
 	v := NewView(in)
 	got := strings.Join(v.Render(), "\n")
 	want := "1 [sleeping, 1m15s] /tinit -P\n" +
@@ -42,7 +32,7 @@ func TestPsPaused(t *testing.T) {
 	if got := NewView(in).Summary(); got != "paused (-P): no command, no output pipe; nothing adopted" {
 		t.Fatalf("summary %q", got)
 	}
-	in.State = &TinitState{Streams: map[uint64]string{}}
+	in.State = &state.State{Streams: map[uint64]string{}}
 	if j := string(NewView(in).JSON()); !strings.Contains(j, `"pause":false`) || strings.Contains(j, `"main_child":null`) {
 		t.Fatalf("json of a run: %s", j)
 	}

@@ -4,10 +4,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"tinit/internal/drain"
 	"tinit/internal/leak"
 	"tinit/internal/procview"
 	"tinit/internal/render"
+	"tinit/internal/state"
 )
 
 // Input is what `tinit ps` read about one tinit instance. NewView makes
@@ -17,15 +17,15 @@ type Input struct {
 	Pipes []procview.PipeEnd // tinit's own close-on-exec pipe read ends
 	TTY   [3]bool            // which of tinit's fds 0, 1 and 2 are terminals
 	// OneOutput: tinit's fds 1 and 2 are one destination, so its one pipe
-	// carries both streams (drain.MergedName).
+	// carries both streams (state.MergedName).
 	OneOutput bool
-	Uptime    uint64      // clock ticks since boot when the snapshot was taken
-	State     *TinitState // what tinit itself says; nil for a tinit too old to say
+	Uptime    uint64       // clock ticks since boot when the snapshot was taken
+	State     *state.State // what tinit itself says; nil for a tinit too old to say
 }
 
 // Stream is one of tinit's output pipes that has not reached end of file.
 type Stream struct {
-	Name    string // "stdout", "stderr", drain.MergedName, or "output" when it cannot be told
+	Name    string // "stdout", "stderr", state.MergedName, or "output" when it cannot be told
 	Fd      int    // tinit's read end
 	Inode   uint64 // the pipe: pipe:[Inode] in /proc/PID/fd
 	Holders []int  // processes holding its write end themselves
@@ -149,7 +149,7 @@ func nameStreams(in *Input) map[uint64]string {
 		ino := pipes[0].Inode
 		switch {
 		case in.OneOutput && !in.TTY[1]:
-			names[ino] = drain.MergedName
+			names[ino] = state.MergedName
 		case in.TTY[1] && !in.TTY[2]:
 			names[ino] = "stderr"
 		case in.TTY[2] && !in.TTY[1]:
@@ -187,7 +187,7 @@ func voteStream(s *procview.Snapshot, ino uint64) string {
 }
 
 // mainChild guesses the main child among the children of a tinit too old
-// to say which it is (see TinitState). tinit starts it
+// to say which it is (see state.State). tinit starts it
 // before anything else, in a process group of its own in tinit's session.
 // Every other child of tinit is an orphan descended from it, so started no
 // earlier: if the oldest child (by start time, then pid) is not such a

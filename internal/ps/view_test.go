@@ -7,9 +7,9 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"tinit/internal/drain"
 	"tinit/internal/procview"
 	"tinit/internal/render"
+	"tinit/internal/state"
 )
 
 var updatePsGolden = flag.Bool("update-ps-golden", false, "rewrite testdata/ps*.golden from the current output")
@@ -133,8 +133,8 @@ func TestPsStreamNames(t *testing.T) {
 	}
 	merged := psInput()
 	merged.Pipes, merged.OneOutput = []procview.PipeEnd{{Fd: 4, Inode: psErr}}, true
-	if got := nameStreams(merged)[psErr]; got != drain.MergedName {
-		t.Errorf("one pipe for one destination: %q, want %q", got, drain.MergedName)
+	if got := nameStreams(merged)[psErr]; got != state.MergedName {
+		t.Errorf("one pipe for one destination: %q, want %q", got, state.MergedName)
 	}
 	if got := nameStreams(psInput()); got[psOut] != "stdout" || got[psErr] != "stderr" || len(got) != 2 {
 		t.Errorf("two pipes: %v", got)

@@ -2,6 +2,7 @@ package subreaper
 
 import (
 	"os"
+	"tinit/internal/tlog"
 
 	"golang.org/x/sys/unix"
 )
@@ -10,7 +11,7 @@ import (
 // namespace is their reaper already; anywhere else tinit asks to be a child
 // subreaper. qemu-user answers EINVAL to the prctl: then only pid 1 reaps
 // everything, which is worth a warning, not a refusal to run the test.
-func becomeReaper(l logger) (pid1 bool) {
+func becomeReaper(l tlog.Logger) (pid1 bool) {
 	if os.Getpid() == 1 {
 		return true
 	}

@@ -27,7 +27,8 @@ type Config struct {
 	Report     string // --report PATH
 }
 
-// Exit statuses of tinit's own, beside the child's.
+// Exit statuses of tinit's own, beside the child's: only before the child
+// starts (the error policy is stated once, in Run).
 const (
 	ExitNotFound  = 127 // the command does not exist
 	ExitCannotRun = 126 // it exists but cannot be executed

@@ -1,6 +1,10 @@
 package subreaper
 
-import "golang.org/x/sys/unix"
+import (
+	"tinit/internal/tlog"
+
+	"golang.org/x/sys/unix"
+)
 
 // takeForeground gives the terminal's foreground back to tinit's process
 // group once the main child, which had it, is gone. Otherwise the terminal
@@ -10,7 +14,7 @@ import "golang.org/x/sys/unix"
 // foreground. When tinit is pid 1 of a new pid namespace its group lies
 // outside it and has no number here (getpgrp says 0): tinit then leads a
 // group of its own, in the same session, and gives the terminal to that.
-func takeForeground(l logger) {
+func takeForeground(l tlog.Logger) {
 	pgrp := unix.Getpgrp()
 	if pgrp == 0 {
 		if err := unix.Setpgid(0, 0); err != nil {

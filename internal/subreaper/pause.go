@@ -6,6 +6,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"tinit/internal/leak"
+	"tinit/internal/state"
 )
 
 // pause is -P, catatonit's pause mode, which podman runs in every pod's
@@ -17,7 +18,7 @@ import (
 func (r *run) pause() int {
 	r.out = noOutput{}
 	r.drainedAt = r.start
-	r.state = newPauseStateFile()
+	r.state = state.NewPause()
 	r.sigs.childStarted()
 	_ = os.Chdir("/")
 	r.l.Info("pausing: reaping orphans until SIGTERM or SIGINT")

@@ -6,6 +6,10 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"time"
+	"tinit/internal/limits"
+	"tinit/internal/report"
+	"tinit/internal/state"
+	"tinit/internal/tlog"
 
 	"golang.org/x/sys/unix"
 
@@ -30,8 +34,8 @@ func Run(cfg Config) int {
 	// heap growth took the peak RSS with 2,000 leaked holders from 9.0 to
 	// 7.5 MiB, in the same time.
 	debug.SetGCPercent(50)
-	l := newLogger(cfg.Verbosity)
-	defer l.flush()
+	l := tlog.New(cfg.Verbosity)
+	defer l.Flush()
 	r := &run{cfg: cfg, l: l, sys: osWorld{}, start: time.Now()}
 	r.pid1 = becomeReaper(l)
 	if err := setPdeathsig(cfg.Pdeathsig); err != nil {
@@ -52,7 +56,7 @@ func Run(cfg Config) int {
 	path, err := resolve(cfg.Argv[0])
 	if err == nil {
 		d.Launch()
-		reserveThreads()
+		limits.ReserveThreads()
 		out, errfd := d.ChildFds()
 		r.mainPID, err = spawn(path, cfg.Argv, out, errfd, r.tty)
 	}
@@ -65,9 +69,20 @@ func Run(cfg Config) int {
 		}
 		return r.failed(code, err.Error())
 	}
+	// The error policy changes here, once. Until this line a failure ends
+	// tinit before the child has run a thing: one `tinit: ...` line and a
+	// status of tinit's own (r.failed, and parse and Preflight in
+	// cmd/tinit): 127 when the command is not found, 126 when it cannot be
+	// executed, 125 for a usage error or for anything of tinit's own (a
+	// limit, an fd, a thread, a copy file it will not make). From here on
+	// the child runs, and its status and output come first: a failure of
+	// tinit's own (an output or copy file that breaks, a signal it may not
+	// send, a process it cannot end, a report it cannot write) is a
+	// warning, and tinit carries on to the child's status.
+	//
 	// Made now, not before, so that it takes one of the fds the start of
 	// the child needed for a moment, not one more.
-	r.state = newStateFile(d.Inodes(), r.mainPID)
+	r.state = state.New(d.Inodes(), r.mainPID)
 	d.Start()
 	r.sigs.childStarted()
 	if r.tty {
@@ -86,14 +101,14 @@ func Run(cfg Config) int {
 // run is the state of the one event loop.
 type run struct {
 	cfg   Config
-	l     logger
+	l     tlog.Logger
 	sys   world
 	pid1  bool
 	tty   bool
 	sigs  *signalSet
 	out   output
 	start time.Time
-	state *stateFile // what tinit ps reads
+	state *state.File // what tinit ps reads
 
 	phase    phase
 	mainPID  int
@@ -177,7 +192,7 @@ func (r *run) step(now time.Time) (exit bool, wake time.Duration) {
 	case grace:
 		return false, r.graceEnd().Sub(now)
 	case endingHolders:
-		if r.ending.Holders(now, r.mainAt, r.children) {
+		if r.ending.Holders(now, r.mainAt, r.children) == leak.GiveUpOnOutput {
 			r.out.Abandon()
 			r.outputComplete(now)
 			r.advance(now)
@@ -193,7 +208,7 @@ func (r *run) step(now time.Time) (exit bool, wake time.Duration) {
 func (r *run) onReap(pid int, ws unix.WaitStatus, name string) {
 	if pid == r.mainPID {
 		r.mainWS, r.mainAt = ws, r.sys.Now()
-		r.state.setMain(0)
+		r.state.SetMain(0)
 		r.l.Info("main child ", itoa(pid), " ", describe(ws))
 		if r.tty {
 			takeForeground(r.l)
@@ -265,7 +280,7 @@ func (r *run) finish() int {
 	<-r.out.Done()
 	status := finalStatus(r.mainWS, &r.cfg.RemapExit)
 	if r.cfg.Report != "" {
-		if err := WriteReport(r.cfg.Report, r.report(status)); err != nil {
+		if err := report.Write(r.cfg.Report, r.report(status)); err != nil {
 			r.l.Error("writing the report: ", err.Error())
 		}
 	}
@@ -273,9 +288,9 @@ func (r *run) finish() int {
 	return status
 }
 
-func (r *run) report(status int) *Report {
+func (r *run) report(status int) *report.Run {
 	now := r.sys.Now()
-	rep := &Report{
+	rep := &report.Run{
 		Command:    r.cfg.Argv,
 		ExitStatus: status,
 		Started:    true,

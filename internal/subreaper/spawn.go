@@ -4,9 +4,8 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-	"path/filepath"
-	"strings"
 	"syscall"
+	"tinit/internal/lookpath"
 	"tinit/internal/render"
 
 	"golang.org/x/sys/unix"
@@ -24,70 +23,17 @@ func (e *execError) Error() string {
 	return "cannot run " + render.QuoteName(e.cmd) + ": " + e.err.Error()
 }
 
-// resolve finds the command as execvp(3) would: a name with a slash as it
-// is, any other in $PATH (an empty entry meaning the working directory). The
-// error says which status a failure earns: 127 for not found, 126 for found
-// but not executable.
+// resolve finds the command through $PATH; the error says which status a
+// failure earns: 127 for not found, 126 for found but not executable.
 func resolve(name string) (string, error) {
-	if name == "" {
-		// execvp's ENOENT: bash and tini say "command not found" too.
-		return "", &execError{name, errors.New("command not found"), ExitNotFound}
+	p, err := lookpath.Find(name)
+	if err == lookpath.ErrNotFound {
+		return "", &execError{name, err, ExitNotFound}
 	}
-	if strings.Contains(name, "/") {
-		if err := executable(name); err != nil {
-			return "", execFailure(name, err)
-		}
-		return name, nil
+	if err != nil {
+		return "", execFailure(name, err)
 	}
-	var denied error
-	// Not filepath.SplitList, which makes "" no directory at all: to
-	// execvp an empty PATH is one empty element, the working directory.
-	for _, dir := range strings.Split(pathEnv(), ":") {
-		if dir == "" {
-			dir = "."
-		}
-		p := filepath.Join(dir, name)
-		err := executable(p)
-		if err == nil {
-			if !strings.Contains(p, "/") {
-				p = "./" + p
-			}
-			return p, nil
-		}
-		if !notHere(err) && denied == nil {
-			denied = err
-		}
-	}
-	if denied != nil {
-		return "", execFailure(name, denied)
-	}
-	return "", &execError{name, errors.New("command not found"), ExitNotFound}
-}
-
-// notHere tells that a directory of PATH holds no file by that name. A
-// name too long for any directory (ENAMETOOLONG) or an element that is no
-// directory (ENOTDIR) is in none, so the search goes on and, as in bash,
-// ends in "command not found".
-func notHere(err error) bool {
-	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, unix.ENAMETOOLONG) || errors.Is(err, unix.ENOTDIR)
-}
-
-func pathEnv() string {
-	if p, ok := os.LookupEnv("PATH"); ok {
-		return p
-	}
-	return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-}
-
-func executable(path string) error {
-	var st unix.Stat_t
-	if err := unix.Stat(path, &st); err != nil {
-		return err
-	}
-	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
-		return unix.EISDIR
-	}
-	return unix.Access(path, unix.X_OK)
+	return p, nil
 }
 
 func execFailure(name string, err error) error {

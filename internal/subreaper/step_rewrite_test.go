@@ -83,7 +83,7 @@ func TestStepPauseEndsOnTerm(t *testing.T) {
 	if rep.Started || len(rep.Command) != 0 || len(rep.Leaked) != 1 || rep.Leaked[0].PID != 40 || rep.Leaked[0].Signal != "SIGKILL" {
 		t.Fatalf("report %+v", rep)
 	}
-	b.r.l.flush()
+	b.r.l.Flush()
 }
 
 // A rewrite applies in a pause too, and a second stop kills what is left

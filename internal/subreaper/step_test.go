@@ -11,6 +11,7 @@ import (
 
 	"tinit/internal/leak/leaktest"
 	"tinit/internal/procview"
+	"tinit/internal/tlog"
 )
 
 // The rules of the loop, run against a fake world: a clock that moves only
@@ -79,7 +80,7 @@ func newStepBed(t *testing.T) *stepBed {
 	o := &fakeOutput{}
 	r := &run{
 		cfg:  Config{Grace: time.Second, KillAfter: 500 * time.Millisecond, Verbosity: 1},
-		l:    logger{1, newLogQueueTo(int(wr.Fd()))},
+		l:    tlog.NewTo(1, int(wr.Fd())),
 		sys:  f,
 		out:  o,
 		pid1: true, mainPID: mainPID, children: true, start: f.Clock.Add(-100 * time.Millisecond),
@@ -87,7 +88,7 @@ func newStepBed(t *testing.T) *stepBed {
 	r.newEnding()
 	// The queue's writer outlives the test: it must be done with the pipe
 	// before the pipe's fd number can name another test's.
-	t.Cleanup(func() { r.l.flush(); rd.Close(); wr.Close() })
+	t.Cleanup(func() { r.l.Flush(); rd.Close(); wr.Close() })
 	return &stepBed{fakeWorld: f, out: o, r: r, logs: rd, t: t}
 }
 
@@ -136,7 +137,7 @@ func (b *stepBed) sentNow(sent ...string) {
 // said checks every log line written so far, and forgets them.
 func (b *stepBed) said(lines ...string) {
 	b.t.Helper()
-	b.r.l.flush()
+	b.r.l.Flush()
 	buf := make([]byte, 1<<16)
 	if err := unix.SetNonblock(int(b.logs.Fd()), true); err != nil {
 		b.t.Fatal(err)

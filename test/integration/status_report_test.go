@@ -275,3 +275,21 @@ func TestStatusReportNotIntoTinitsOwnFds(t *testing.T) {
 		}
 	})
 }
+
+// A report that cannot be written after a run that failed to start is one
+// more line, and the failure's own status: never a crash. Both the options
+// tinit refuses (125) and a command it cannot run (127) write it.
+func TestStatusReportUnwritableOnErrors(t *testing.T) {
+	path := t.TempDir() + "/missing/r.json"
+	lost := "tinit: writing the report: create " + path + ": no such file or directory\n"
+	r := run(t, 20*time.Second, tinitBin, "--report", path, "--bogus", "true")
+	if want := "tinit: unknown option --bogus (see tinit --help)\n" + lost; r.Code != 125 || r.Stderr != want {
+		t.Errorf("refused option: code %d stderr %q, want 125 and %q", r.Code, r.Stderr, want)
+	}
+	forCoreModes(t, func(t *testing.T, m coreMode) {
+		r := run(t, 20*time.Second, m.argv(t, "--report", path, "--", "/nonexistent-command")...)
+		if want := "tinit: cannot run /nonexistent-command: no such file or directory\n" + lost; r.Code != 127 || r.Stderr != want {
+			t.Errorf("missing command: code %d stderr %q, want 127 and %q", r.Code, r.Stderr, want)
+		}
+	})
+}

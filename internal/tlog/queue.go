@@ -1,11 +1,10 @@
-package subreaper
+package tlog
 
 import (
 	"strconv"
 	"sync"
 	"time"
-
-	"tinit/internal/drain"
+	"tinit/internal/quietio"
 )
 
 // logQueueLines bounds the lines waiting for stderr. A fork loop or a
@@ -78,7 +77,7 @@ func (q *logQueue) writer() {
 			for _, l := range batch {
 				buf = append(buf, l...)
 			}
-			_ = drain.WriteQuiet(q.fd, buf)
+			_ = quietio.WriteQuiet(q.fd, buf)
 			q.mu.Lock()
 			q.written += uint64(len(batch))
 			q.mu.Unlock()

@@ -1,4 +1,4 @@
-package subreaper
+package limits
 
 import (
 	"strconv"
@@ -15,7 +15,7 @@ import (
 // say so in one line. Everything after fails with an ordinary error.
 
 // peakThreads is how many threads tinit runs at most, its main thread
-// included: reserveThreads makes them all before the child starts (strace
+// included: ReserveThreads makes them all before the child starts (strace
 // counts 13 clones, /proc/PID/task 14 entries); with the child, that many
 // tasks must fit under RLIMIT_NPROC.
 const peakThreads = 14

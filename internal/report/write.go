@@ -1,7 +1,6 @@
-package subreaper
+package report
 
 import (
-	"encoding/base64"
 	"errors"
 	"io/fs"
 	"os"
@@ -9,120 +8,17 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"tinit/internal/drain"
-	"tinit/internal/leak"
-	"tinit/internal/render"
-	"unicode/utf8"
+	"tinit/internal/quietio"
 
 	"golang.org/x/sys/unix"
 )
 
-// Report is what --report writes: one JSON object per run, for CI systems.
-// The README documents its fields.
-type Report struct {
-	Command    []string
-	ExitStatus int
-	// Error is tinit's own one-line message when the run ended before or
-	// instead of the main child (125, 126, 127); "" otherwise.
-	Error      string
-	Started    bool // the main child was started: the fields below mean something
-	MainPID    int
-	MainCode   int    // the main child's exit code, when it exited
-	MainSignal string // the signal that killed it, when one did
-	// Milliseconds: the main child's run, then from its exit until both
-	// pipes reached end of file, then tinit's whole run.
-	MainMs, DrainMs, TotalMs int64
-	Leaked                   []*leak.Leak
-}
-
-// reportJSON is the report's wire form, field by field in the README's
-// order. A pointer is a field that can be null; a slice is never nil, so
-// an empty list is [] and not null.
-type reportJSON struct {
-	Command       []string       `json:"command"`
-	CommandBase64 []*string      `json:"command_base64"`
-	ExitStatus    int            `json:"exit_status"`
-	Error         *string        `json:"error"`
-	MainChild     *mainChildJSON `json:"main_child"`
-	MainMs        *int64         `json:"main_ms"`
-	DrainMs       *int64         `json:"drain_ms"`
-	TotalMs       int64          `json:"total_ms"`
-	Leaked        []leakJSON     `json:"leaked"`
-}
-
-type mainChildJSON struct {
-	PID      int     `json:"pid"`
-	ExitCode *int    `json:"exit_code"`
-	Signal   *string `json:"signal"`
-}
-
-type leakJSON struct {
-	PID           int         `json:"pid"`
-	PPID          int         `json:"ppid"`
-	State         string      `json:"state"`
-	Cmdline       []string    `json:"cmdline"`
-	CmdlineBase64 []*string   `json:"cmdline_base64"`
-	Holds         []leak.Hold `json:"holds"`
-	Feeds         []int       `json:"feeds"`
-	Relay         bool        `json:"relay"`
-	FdsUnreadable bool        `json:"fds_unreadable,omitempty"`
-	Signal        *string     `json:"signal"`
-}
-
-// JSON encodes r on one line.
-func (r *Report) JSON() []byte {
-	j := reportJSON{
-		Command:       render.OrEmpty(r.Command),
-		CommandBase64: base64s(r.Command),
-		ExitStatus:    r.ExitStatus,
-		Error:         render.NonEmpty(r.Error),
-		TotalMs:       r.TotalMs,
-		Leaked:        make([]leakJSON, 0, len(r.Leaked)),
-	}
-	if r.Started {
-		j.MainChild = &mainChildJSON{PID: r.MainPID, Signal: render.NonEmpty(r.MainSignal)}
-		if r.MainSignal == "" {
-			j.MainChild.ExitCode = &r.MainCode
-		}
-		j.MainMs, j.DrainMs = &r.MainMs, &r.DrainMs
-	}
-	for _, l := range r.Leaked {
-		j.Leaked = append(j.Leaked, leakJSON{
-			PID:           l.PID,
-			PPID:          l.PPID,
-			State:         l.State,
-			Cmdline:       render.OrEmpty(l.Cmdline),
-			CmdlineBase64: base64s(l.Cmdline),
-			Holds:         render.OrEmpty(l.Holds),
-			Feeds:         render.OrEmpty(l.Feeds),
-			Relay:         l.Relay,
-			FdsUnreadable: l.Unreadable,
-			Signal:        render.NonEmpty(l.Signal),
-		})
-	}
-	return render.MarshalLine(&j)
-}
-
-// base64s is the exact bytes of each word that is not valid UTF-8, whose
-// JSON string holds U+FFFD instead, and null for every other word, whose
-// JSON string is exact.
-func base64s(ss []string) []*string {
-	out := make([]*string, len(ss))
-	for i, s := range ss {
-		if !utf8.ValidString(s) {
-			b := base64.StdEncoding.EncodeToString([]byte(s))
-			out[i] = &b
-		}
-	}
-	return out
-}
-
-// WriteReport writes r to path. A regular file (or none yet) is replaced
+// Write writes r to path. A regular file (or none yet) is replaced
 // whole or not at all, by a rename in the directory the file really is in,
 // so a symlink to it stays a symlink. Anything else is written into as it
 // is: a FIFO, a terminal, /dev/stdout, /dev/fd/N. path must be absolute:
 // tinit has left the caller's working directory by the time it writes.
-func WriteReport(path string, r *Report) error {
+func Write(path string, r *Run) error {
 	if fd, ok := fdOf(path); ok {
 		// /dev/stdout is tinit's stdout, at its offset: a file that holds
 		// the child's output too keeps it, the report after it. Only an fd
@@ -131,7 +27,7 @@ func WriteReport(path string, r *Report) error {
 		if !inherited(fd) {
 			return &fs.PathError{Op: "write", Path: path, Err: unix.EBADF}
 		}
-		if err := drain.WriteQuiet(fd, r.JSON()); err != nil {
+		if err := quietio.WriteQuiet(fd, r.JSON()); err != nil {
 			return &fs.PathError{Op: "write", Path: path, Err: err}
 		}
 		return nil
@@ -199,14 +95,14 @@ func fdOf(path string) (int, bool) {
 }
 
 // writeInto opens path as it is and writes b to it; a FIFO that nobody
-// opens for reading is an error, not a hang (see openNoHang).
+// opens for reading is an error, not a hang (see quietio.OpenNoHang).
 func writeInto(path string, b []byte) error {
-	fd, err := drain.OpenNoHang(path, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC|unix.O_NOCTTY)
+	fd, err := quietio.OpenNoHang(path, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC|unix.O_NOCTTY)
 	if err != nil {
 		return err
 	}
 	defer unix.Close(fd)
-	if err := drain.WriteQuiet(fd, b); err != nil {
+	if err := quietio.WriteQuiet(fd, b); err != nil {
 		return &fs.PathError{Op: "write", Path: path, Err: err}
 	}
 	return nil
@@ -239,7 +135,7 @@ func replaceFile(path string, old fs.FileInfo, b []byte) error {
 		err = unix.Fchmod(fd, uint32(old.Mode().Perm()))
 	}
 	if err == nil {
-		err = drain.WriteQuiet(fd, b)
+		err = quietio.WriteQuiet(fd, b)
 	}
 	if cerr := unix.Close(fd); err == nil {
 		err = cerr
@@ -264,12 +160,12 @@ func replaceFile(path string, old fs.FileInfo, b []byte) error {
 // first part of the new report, never the old one's tail after the new
 // one's head; a whole report ends in a newline.
 func writeOver(path string, b []byte) error {
-	fd, err := drain.OpenNoHang(path, unix.O_WRONLY|unix.O_TRUNC|unix.O_CLOEXEC|unix.O_NOCTTY)
+	fd, err := quietio.OpenNoHang(path, unix.O_WRONLY|unix.O_TRUNC|unix.O_CLOEXEC|unix.O_NOCTTY)
 	if err != nil {
 		return err
 	}
 	defer unix.Close(fd)
-	if err := drain.WriteQuiet(fd, b); err != nil {
+	if err := quietio.WriteQuiet(fd, b); err != nil {
 		return &fs.PathError{Op: "write", Path: path, Err: err}
 	}
 	if err := unix.Fsync(fd); err != nil && err != unix.EINVAL {

@@ -1,4 +1,4 @@
-package subreaper
+package limits
 
 import (
 	"runtime"
@@ -8,7 +8,7 @@ import (
 // maxProcs caps the Go runtime's processors. tinit runs one loop; its
 // forwarders spend their time in the kernel, where they need no processor.
 // Every processor is a thread the runtime may want at any moment, and each
-// must exist before the child starts (see reserveThreads), so a 64-CPU host
+// must exist before the child starts (see ReserveThreads), so a 64-CPU host
 // must not mean 64 of them.
 const maxProcs = 2
 
@@ -16,17 +16,17 @@ const maxProcs = 2
 // besides those the runtime's processors run on: the loop in a system
 // call, the log writer, and one to spare. The forwarders, os/signal's
 // receiver and the runtime's signal-mask, template and monitor threads
-// hold threads of their own already when reserveThreads runs.
+// hold threads of their own already when ReserveThreads runs.
 const blockingThreads = 3
 
-// reserveThreads makes the Go runtime create, now, every thread it can
+// ReserveThreads makes the Go runtime create, now, every thread it can
 // need later, and leaves them idle: the runtime keeps idle threads and
 // reuses them, and never gives one back. Once the child runs it may
 // exhaust RLIMIT_NPROC or a pids cgroup, which count threads too, and the
 // runtime ends the process ("fatal error: newosproc") when it fails to
 // make a thread it wants. Each goroutine locked to its thread at the same
 // time holds a distinct one.
-func reserveThreads() {
+func ReserveThreads() {
 	procs := min(runtime.GOMAXPROCS(0), maxProcs)
 	runtime.GOMAXPROCS(procs)
 	n := procs + blockingThreads

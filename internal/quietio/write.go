@@ -1,4 +1,4 @@
-package drain
+package quietio
 
 import (
 	"errors"
@@ -45,16 +45,16 @@ func ownWriteSignals() *unix.Sigset_t { return sigset(unix.SIGPIPE, unix.SIGXFSZ
 // writeSignals are blocked on every thread that writes tinit's output.
 func writeSignals() *unix.Sigset_t { return sigset(unix.SIGPIPE, unix.SIGTTOU, unix.SIGXFSZ) }
 
-// blockWriteSignals blocks SIGPIPE, SIGTTOU and SIGXFSZ on the calling thread, which
+// BlockWriteSignals blocks SIGPIPE, SIGTTOU and SIGXFSZ on the calling thread, which
 // the caller has locked. The forwarders lock for good, so their threads die
 // with them.
-func blockWriteSignals() {
+func BlockWriteSignals() {
 	_ = unix.PthreadSigmask(unix.SIG_BLOCK, writeSignals(), nil)
 }
 
-// dropOwnSignal takes back the SIGPIPE or SIGXFSZ that a failed write of
+// DropOwnSignal takes back the SIGPIPE or SIGXFSZ that a failed write of
 // this thread's left pending on it; err is that write's error.
-func dropOwnSignal(err error) {
+func DropOwnSignal(err error) {
 	if !errors.Is(err, unix.EPIPE) && !errors.Is(err, unix.EFBIG) {
 		return
 	}
@@ -82,8 +82,8 @@ func WriteQuiet(fd int, b []byte) error {
 		return err
 	}
 	defer unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
-	err := writeAll(fd, b)
-	dropOwnSignal(err)
+	err := WriteAll(fd, b)
+	DropOwnSignal(err)
 	return err
 }
 
@@ -93,14 +93,18 @@ func WriteQuiet(fd int, b []byte) error {
 // runtime would crash instead of saying why tinit stops. Until tinit
 // catches them, a SIGPIPE or SIGXFSZ the write raises is the runtime's,
 // which drops it, and SIGTTOU stops tinit as it would any background job.
-func WriteBeforeSignals(fd int, b []byte) error { return writeAll(fd, b) }
+func WriteBeforeSignals(fd int, b []byte) error { return WriteAll(fd, b) }
 
-func writeAll(fd int, b []byte) error {
+// WriteAll writes all of b to fd as it is, waiting out EINTR and an fd
+// someone set O_NONBLOCK on. It holds back no signal itself: for threads
+// that called BlockWriteSignals (drain's forwarders), and for
+// WriteBeforeSignals.
+func WriteAll(fd int, b []byte) error {
 	for len(b) > 0 {
 		n, err := unix.Write(fd, b)
 		if err == unix.EINTR || err == unix.EAGAIN {
 			if err == unix.EAGAIN {
-				waitWritable(fd)
+				WaitWritable(fd)
 			}
 			continue
 		}
@@ -112,9 +116,9 @@ func writeAll(fd int, b []byte) error {
 	return nil
 }
 
-// waitWritable copes with an output fd someone else set O_NONBLOCK on (the
+// WaitWritable copes with an output fd someone else set O_NONBLOCK on (the
 // flag lives on the shared open file, not on tinit's fd).
-func waitWritable(fd int) {
+func WaitWritable(fd int) {
 	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}
 	_, _ = unix.Poll(fds, -1)
 }

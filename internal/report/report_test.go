@@ -1,4 +1,4 @@
-package subreaper
+package report
 
 import (
 	"encoding/base64"
@@ -12,7 +12,7 @@ import (
 )
 
 func TestReportJSONDecodes(t *testing.T) {
-	r := &Report{
+	r := &Run{
 		Command:    []string{"sh", "-c", "sleep 1000 & echo \"hi\"\n"},
 		ExitStatus: 3, Started: true, MainPID: 2, MainCode: 3,
 		MainMs: 12, DrainMs: 400, TotalMs: 420,
@@ -122,7 +122,7 @@ func FuzzReportJSON(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, word string) {
-		r := &Report{Command: []string{"sh", word}, ExitStatus: 1, Leaked: []*leak.Leak{
+		r := &Run{Command: []string{"sh", word}, ExitStatus: 1, Leaked: []*leak.Leak{
 			{Holder: leak.Holder{Proc: &procview.Proc{PID: 7, Cmdline: []string{word}}}}}}
 		b := r.JSON()
 		if b[len(b)-1] != '\n' || strings.Count(string(b), "\n") != 1 || !utf8.Valid(b) {
