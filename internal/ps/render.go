@@ -29,7 +29,7 @@ func (r Row) marks() []string {
 }
 
 // JSON encodes the view on one line, in the report package's wire form;
-// the README documents the schema.
+// docs/ps.md documents the schema.
 func (v *View) JSON() []byte {
 	j := report.Ps{
 		Tinit:     v.procJSON(v.Tinit),

@@ -3,5 +3,5 @@
 // all (Write), and the wire form of `tinit ps --json` (Ps). A process's
 // holding of the pipes has one struct (Holding) that both embed, so the
 // report of a leaked process and ps's row for the same process cannot
-// drift apart. The README documents both schemas.
+// drift apart. docs/output.md and docs/ps.md document the two schemas.
 package report

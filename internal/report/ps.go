@@ -3,7 +3,7 @@ package report
 // `tinit ps --json`, one type per kind of object in it.
 type (
 	// Ps is the wire form of `tinit ps --json`, field by field in the
-	// README's order. A pointer is a field that can be null; a slice is never
+	// docs/ps.md's order. A pointer is a field that can be null; a slice is never
 	// nil, so an empty list is [] and not null.
 	Ps struct {
 		Tinit     PsProc     `json:"tinit"`

@@ -8,7 +8,7 @@ import (
 )
 
 // Run is what --report writes: one JSON object per run, for CI systems.
-// The README documents its fields.
+// docs/output.md documents its fields.
 type Run struct {
 	Command    []string
 	ExitStatus int
@@ -25,7 +25,7 @@ type Run struct {
 	Leaked                   []*leak.Leak
 }
 
-// reportJSON is the report's wire form, field by field in the README's
+// reportJSON is the report's wire form, field by field in docs/output.md's
 // order. A pointer is a field that can be null; a slice is never nil, so
 // an empty list is [] and not null.
 type reportJSON struct {

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// bwrapArgs are the README's bubblewrap recipes, from the first word to the
+// bwrapArgs are docs/recipes.md's bubblewrap recipes, from the first word to the
 // end of tinit's options; the test command follows.
 //
 // "own-root" keeps tinit at /tinit: bwrap builds its root on a tmpfs of its

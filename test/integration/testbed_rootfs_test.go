@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// unshareRootfsRecipe is the README's "unshare with a rootfs" recipe. It
+// unshareRootfsRecipe is docs/recipes.md's "unshare with a rootfs" recipe. It
 // runs in a private mount namespace, so its mounts vanish with it. The rootfs
 // has no file for tinit to be bound onto and must not get one, so tinit goes
 // onto a fresh tmpfs on /run (what every container runtime puts there anyway;
