@@ -81,7 +81,7 @@ func TestStatusOwnFailuresAre125(t *testing.T) {
 	if !sawStart {
 		t.Errorf("no limit reached the start of the child (\"tinit: cannot start true: too many open files\")")
 	}
-	// The floor the README gives.
+	// The floor docs/limits.md gives.
 	r := run(t, 20*time.Second, "sh", "-c", "ulimit -n 15 && exec \"$@\"", "sh", tinitBin, "--grace", "100ms", "--kill-after", "100ms", "sh", "-c", "sleep 10 & echo x; exit 3")
 	if r.Code != 3 || r.Stdout != "x\n" {
 		t.Errorf("ulimit -n 15: code %d stdout %q stderr %.300q, want 3 \"x\\n\"", r.Code, r.Stdout, r.Stderr)
@@ -161,7 +161,7 @@ func checkProcessLimit(t *testing.T, u int, uid string, r result) bool {
 }
 
 // TestStatusAddressSpaceFloor: tinit runs, ending leaked holders, under
-// the address-space limit the README gives as its floor.
+// the address-space limit docs/limits.md gives as its floor.
 func TestStatusAddressSpaceFloor(t *testing.T) {
 	r := run(t, 30*time.Second, "sh", "-c", "ulimit -v 720000 && exec \"$@\"", "sh", tinitBin, "--grace", "100ms", "--kill-after", "100ms",
 		"sh", "-c", "for i in $(seq 100); do sleep 10 & done; echo x; exit 3")
