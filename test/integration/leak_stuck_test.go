@@ -144,32 +144,13 @@ func TestLeakStuckStateD(t *testing.T) {
 // SIGKILL it may not send, names it ("not permitted") and exits with the
 // child's status. Everything the process wrote while tinit ran arrives.
 func TestLeakStuckNotPermitted(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to run tinit as nobody and make a setuid copy")
-	}
-	requireTool(t, "setpriv", "util-linux")
-	dir := openDir(t)
-	rootpriv := filepath.Join(dir, "rootpriv")
-	b, err := os.ReadFile("/usr/bin/setpriv")
-	if err != nil {
-		t.Skip("no /usr/bin/setpriv to copy")
-	}
-	if err := os.WriteFile(rootpriv, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(rootpriv, 0o755|os.ModeSetuid); err != nil {
-		t.Fatal(err)
-	}
+	dir, rootpriv := setuidSetpriv(t)
 	mark := newMark(t)
 	wrote := filepath.Join(dir, "wrote")
 	leak := `trap "" PIPE; i=0; while echo $i 2>/dev/null; do i=$((i+1)); sleep 0.01; done; echo $i > ` + wrote
 	script := sh(rootpriv, "--reuid=0", "--regid=0", "--clear-groups", "bash", "-c", `exec -a "$0" bash -c "$1"`, mark, leak) +
 		` >&2 & echo main; exit 3`
-	nobody := coreMode{"nobody", false}
-	rep, p, _ := stuckRun(t, nobody, func(c *exec.Cmd) {
-		c.Args = append([]string{"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"}, c.Args...)
-		c.Path, _ = exec.LookPath("setpriv")
-	}, script)
+	rep, p, _ := stuckRun(t, coreMode{"nobody", false}, asNobody, script)
 	r := p.wait(t, 10*time.Second)
 	checkStuck(t, rep, r, "not permitted to signal it")
 	// The leak learns tinit is gone at its next write, and says how many
@@ -184,6 +165,36 @@ func TestLeakStuckNotPermitted(t *testing.T) {
 	if n == 0 || got != want.String() {
 		t.Errorf("the leak wrote %d lines; stderr without tinit's lines has %d:\n%s", n, strings.Count(got, "\n"), r.Stderr)
 	}
+}
+
+// setuidSetpriv is an open directory holding a setuid-root copy of
+// setpriv, with which a test run by nobody becomes root, as `sudo` would
+// make it.
+func setuidSetpriv(t *testing.T) (dir, rootpriv string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run tinit as nobody and make a setuid copy")
+	}
+	requireTool(t, "setpriv", "util-linux")
+	dir = openDir(t)
+	rootpriv = filepath.Join(dir, "rootpriv")
+	b, err := os.ReadFile("/usr/bin/setpriv")
+	if err != nil {
+		t.Skip("no /usr/bin/setpriv to copy")
+	}
+	if err := os.WriteFile(rootpriv, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(rootpriv, 0o755|os.ModeSetuid); err != nil {
+		t.Fatal(err)
+	}
+	return dir, rootpriv
+}
+
+// asNobody makes c run tinit as nobody, a plain subreaper.
+func asNobody(c *exec.Cmd) {
+	c.Args = append([]string{"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"}, c.Args...)
+	c.Path, _ = exec.LookPath("setpriv")
 }
 
 // TestLeakStuckTraced: a leaked holder held by a debugger (ptrace attach,

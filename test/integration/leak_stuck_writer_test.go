@@ -2,9 +2,7 @@ package integration
 
 import (
 	"io"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -34,22 +32,7 @@ func (s slowWriter) Write(b []byte) (int, error) {
 // plus the time that delivery takes at the reader's pace. Every line that
 // arrives is whole but perhaps the last, which the kernel cut.
 func TestLeakStuckWriterNeverStops(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to run tinit as nobody and make a setuid copy")
-	}
-	requireTool(t, "setpriv", "util-linux")
-	dir := openDir(t)
-	rootpriv := filepath.Join(dir, "rootpriv")
-	b, err := os.ReadFile("/usr/bin/setpriv")
-	if err != nil {
-		t.Skip("no /usr/bin/setpriv to copy")
-	}
-	if err := os.WriteFile(rootpriv, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(rootpriv, 0o755|os.ModeSetuid); err != nil {
-		t.Fatal(err)
-	}
+	_, rootpriv := setuidSetpriv(t)
 	mark := newMark(t)
 	t.Cleanup(func() {
 		for _, pid := range marked(mark) {
@@ -58,10 +41,8 @@ func TestLeakStuckWriterNeverStops(t *testing.T) {
 	})
 	script := sh(rootpriv, "--reuid=0", "--regid=0", "--clear-groups", "bash", "-c", `exec -a "$0" yes leakline`, mark) +
 		` >&2 & echo main; exit 3`
-	nobody := coreMode{"nobody", false}
-	rep, p, _ := stuckRun(t, nobody, func(c *exec.Cmd) {
-		c.Args = append([]string{"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"}, c.Args...)
-		c.Path, _ = exec.LookPath("setpriv")
+	rep, p, _ := stuckRun(t, coreMode{"nobody", false}, func(c *exec.Cmd) {
+		asNobody(c)
 		c.Stderr = slowWriter{c.Stderr}
 	}, script)
 	// A tinit that waits for the pipe to empty never exits.
