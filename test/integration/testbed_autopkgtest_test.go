@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-// autopkgtest's virt-unshare testbed with `--init tinit` (the patch in
-// testdata/autopkgtest): tinit is pid 1 of every testbed command, and
+// autopkgtest's virt-unshare testbed with `--init tinit` (the series in
+// contrib/autopkgtest): tinit is pid 1 of every testbed command, and
 // wrapper.sh runs each test under it. The mock source package's tests
 // print known lines, one leaks late writers, one prints more than a pipe
 // buffer holds; every byte must reach autopkgtest.
@@ -71,6 +71,8 @@ func TestAutopkgtestUnshareInitRejectsBadPath(t *testing.T) {
 
 // The same on the oldest and newest suites the archive serves: tinit is
 // static, so a rootfs's own libraries never matter. (bookworm is above.)
+// On trixie and sid, stock autopkgtest, without --init, loses the late
+// lines there too.
 func TestAutopkgtestUnshareInitSuites(t *testing.T) {
 	bed := newAptBed(t)
 	for _, suite := range []string{"bullseye", "trixie", "sid"} {
@@ -81,9 +83,41 @@ func TestAutopkgtestUnshareInitSuites(t *testing.T) {
 					r := bed.run(t, bed.runner(t, rel, true), suite+"-"+rel.Version,
 						"unshare", "--init", bed.tinit, "--tarball", tarball)
 					aptCheckDelivers(t, r, aptMockOutputs(aptUnshareInitPid1))
+					if suite == "bullseye" {
+						return
+					}
+					stock := bed.run(t, bed.runner(t, rel, false), suite+"-"+rel.Version+"-stock",
+						"unshare", "--tarball", tarball)
+					aptCheckStockLoses(t, stock)
 				})
 			}
 		})
+	}
+}
+
+// aptCheckStockLoses wants a stock run that passed every mock test as the
+// patched one does, delivered the lines the tests write before they exit,
+// and lost the lines their leaked writers write after.
+func aptCheckStockLoses(t *testing.T, r aptResult) {
+	t.Helper()
+	if r.Code != aptFailedTests {
+		t.Fatalf("stock autopkgtest exited %d, want %d\nstderr:\n%s", r.Code, aptFailedTests, aptTail(r.Err, 3000))
+	}
+	aptCheckSummary(t, r.Summary)
+	want := aptMockOutputs("")
+	for _, name := range []string{"lines-stdout", "lines-stderr", "big-stdout", "big-stderr", "status-stdout"} {
+		if r.Files[name] != want[name] {
+			t.Errorf("stock %s: %q, want %q", name, aptShort(r.Files[name]), aptShort(want[name]))
+		}
+	}
+	if got := r.Files["late-stdout"]; got != "late-early-out\n" {
+		t.Errorf("stock late-stdout: %q, want the early line only: --init proves nothing", got)
+	}
+	if got := r.Files["late-stderr"]; got != "late-early-err\n" {
+		t.Errorf("stock late-stderr: %q, want the early line only: --init proves nothing", got)
+	}
+	if !strings.Contains(r.Err, "Killing leaked background processes") {
+		t.Errorf("the stock wrapper.sh killed nothing:\n%s", aptTail(r.Err, 2000))
 	}
 }
 
@@ -358,7 +392,8 @@ func (b *aptBed) shareAll(t *testing.T) {
 	}
 }
 
-// runner is a copy of rel, patched or stock, made once per bed.
+// runner is a tree of rel from its .deb, patched or stock, made once per
+// bed.
 func (b *aptBed) runner(t *testing.T, rel autopkgtestRelease, patched bool) string {
 	t.Helper()
 	key := fmt.Sprintf("%s-%v", rel.Version, patched)
@@ -369,7 +404,7 @@ func (b *aptBed) runner(t *testing.T, rel autopkgtestRelease, patched bool) stri
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	r := autopkgtestCopy(t, dir, rel, patched)
+	r := autopkgtestTree(t, dir, rel, patched)
 	b.shareAll(t)
 	b.runners[key] = r
 	return r
