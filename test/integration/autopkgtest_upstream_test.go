@@ -14,12 +14,51 @@ import (
 )
 
 // upstreamStock528 is what stock autopkgtest 5.28's own suite says of its
-// UnshareRunner tests (`tests/autopkgtest UnshareRunner`, with
-// $AUTOPKGTEST_TEST_UNSHARE set to upstreamUnshareTarball's tarball),
-// recorded once on this project's test machine: running stock too would
-// double the test's ten minutes for a result that does not change.
+// UnshareRunner tests (`tests/autopkgtest UnshareRunner` in the source
+// package's tree, with $AUTOPKGTEST_TEST_UNSHARE set to
+// upstreamUnshareTarball's tarball): 38 tests, all ok, in 15 minutes on
+// the project's loaded 2-core machine in December 2026. Recorded, not run
+// again: that would double the test's time for a result that does not
+// change with tinit or the series.
 var upstreamStock528 = map[string]string{
-	// filled in from the stock run
+	"test_arch_all": "ok",
+	"test_arch_any": "ok",
+	"test_arch_in_mixed_list_skipped_explicit": "ok",
+	"test_arch_in_mixed_list_skipped_wildcard": "ok",
+	"test_arch_in_supported_list":              "ok",
+	"test_arch_in_unsupported_list":            "ok",
+	"test_arch_in_unsupported_wildcard_list":   "ok",
+	"test_arch_not_in_negated_list":            "ok",
+	"test_arch_not_in_supported_list":          "ok",
+	"test_arch_not_in_supported_wildcard_list": "ok",
+	"test_bind":                                                "ok",
+	"test_breaks_testbed":                                      "ok",
+	"test_flaky_fail":                                          "ok",
+	"test_flaky_fail_mixed":                                    "ok",
+	"test_flaky_success":                                       "ok",
+	"test_isolation":                                           "ok",
+	"test_needs_internet_skipped":                              "ok",
+	"test_needs_internet_success":                              "ok",
+	"test_needs_internet_tried_skipped":                        "ok",
+	"test_needs_internet_tried_success":                        "ok",
+	"test_pseudo_terminal":                                     "ok",
+	"test_skippable_fail":                                      "ok",
+	"test_skippable_skipped":                                   "ok",
+	"test_skippable_skipped_mixed":                             "ok",
+	"test_skippable_success":                                   "ok",
+	"test_superficial_fail":                                    "ok",
+	"test_superficial_fail_mixed":                              "ok",
+	"test_superficial_success":                                 "ok",
+	"test_superficial_success_mixed":                           "ok",
+	"test_tree_allow_stderr_nobuild_fail_on_exit":              "ok",
+	"test_tree_allow_stderr_nobuild_success":                   "ok",
+	"test_tree_build_needed_success":                           "ok",
+	"test_tree_norestrictions_nobuild_fail_on_exit":            "ok",
+	"test_tree_norestrictions_nobuild_fail_on_stderr":          "ok",
+	"test_tree_norestrictions_nobuild_fail_on_stderr_and_exit": "ok",
+	"test_tree_norestrictions_nobuild_success":                 "ok",
+	"test_unknown_restriction":                                 "ok",
+	"test_unskippable":                                         "ok",
 }
 
 // autopkgtest 5.28's own tests of its unshare backend, from its source
