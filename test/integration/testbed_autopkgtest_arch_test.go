@@ -28,7 +28,10 @@ func TestAutopkgtestUnshareInitForeignArch(t *testing.T) {
 	bed.shareAll(t)
 	interp := binfmtInterpreter(t, "qemu-aarch64")
 	newer := autopkgtestReleases[len(autopkgtestReleases)-2:]
-	rel := newer[len(newer)-1]
+	// The arm64 tinit runs with 5.49 only, as it did: with 6.0 that run
+	// took almost 5 minutes on the loaded test machine, against 23 s for
+	// 5.49's runs and 1.5 to 2.5 minutes for 6.0's other two.
+	rel := newer[0]
 	arm64Testbed := func(t *testing.T, r aptResult) {
 		t.Helper()
 		if !strings.Contains(r.Out, "testbed dpkg architecture: arm64") && !strings.Contains(r.Err, "testbed dpkg architecture: arm64") {

@@ -19,7 +19,14 @@ import (
 
 // aptRepeats is how often the patched autopkgtest runs the mock's tests on
 // bookworm: a race that loses output now and then must not pass by luck.
-const aptRepeats = 2
+// 6.0 unpacks a fresh testbed for every test (a minute a run here), and
+// runs on trixie and sid below as well: once.
+func aptRepeats(rel autopkgtestRelease) int {
+	if rel.Version == "6.0" {
+		return 1
+	}
+	return 2
+}
 
 // aptInitPath is where virt-unshare --init binds the init in the testbed,
 // and where the patched wrapper.sh looks for it.
@@ -37,7 +44,7 @@ func TestAutopkgtestUnshareInitDeliversEverything(t *testing.T) {
 	for _, rel := range autopkgtestReleases {
 		t.Run(rel.Version, func(t *testing.T) {
 			runner := bed.runner(t, rel, true)
-			for i := 1; i <= aptRepeats; i++ {
+			for i := 1; i <= aptRepeats(rel); i++ {
 				name := fmt.Sprintf("%s-run%d", rel.Version, i)
 				r := bed.run(t, runner, name, "unshare", "--init", bed.tinit, "--tarball", tarball)
 				aptCheckDelivers(t, r, aptMockOutputs(aptUnshareInitPid1))
@@ -69,23 +76,20 @@ func TestAutopkgtestUnshareInitRejectsBadPath(t *testing.T) {
 	}
 }
 
-// The same on the oldest and newest suites the archive serves: tinit is
-// static, so a rootfs's own libraries never matter. (bookworm is above.)
-// On trixie and sid, stock autopkgtest, without --init, loses the late
-// lines there too.
+// The same on trixie and sid testbeds, with trixie's and sid's autopkgtest
+// (bookworm's is proven by its own suite): tinit is static, so a rootfs's
+// own libraries never matter. Stock autopkgtest, without --init, loses the
+// late lines there too.
 func TestAutopkgtestUnshareInitSuites(t *testing.T) {
 	bed := newAptBed(t)
-	for _, suite := range []string{"bullseye", "trixie", "sid"} {
+	for _, suite := range []string{"trixie", "sid"} {
 		t.Run(suite, func(t *testing.T) {
 			tarball := debianTarball(t, suite, "")
-			for _, rel := range autopkgtestReleases {
+			for _, rel := range autopkgtestReleases[1:] {
 				t.Run(rel.Version, func(t *testing.T) {
 					r := bed.run(t, bed.runner(t, rel, true), suite+"-"+rel.Version,
 						"unshare", "--init", bed.tinit, "--tarball", tarball)
 					aptCheckDelivers(t, r, aptMockOutputs(aptUnshareInitPid1))
-					if suite == "bullseye" {
-						return
-					}
 					stock := bed.run(t, bed.runner(t, rel, false), suite+"-"+rel.Version+"-stock",
 						"unshare", "--tarball", tarball)
 					aptCheckStockLoses(t, stock)
