@@ -137,8 +137,10 @@ func TestAutopkgtestWithoutInitIsStock(t *testing.T) {
 	for _, rel := range autopkgtestReleases {
 		for _, virt := range backends {
 			t.Run(rel.Version+"/"+virt[0], func(t *testing.T) {
-				stock := bed.run(t, bed.runner(t, rel, false), rel.Version+"-stock-"+virt[0], virt...)
-				patched := bed.run(t, bed.runner(t, rel, true), rel.Version+"-patched-"+virt[0], virt...)
+				stockRunner, patchedRunner := bed.runner(t, rel, false), bed.runner(t, rel, true)
+				stockTree, patchedTree := filepath.Dir(filepath.Dir(stockRunner)), filepath.Dir(filepath.Dir(patchedRunner))
+				stock := bed.run(t, stockRunner, rel.Version+"-stock-"+virt[0], virt...)
+				patched := bed.run(t, patchedRunner, rel.Version+"-patched-"+virt[0], virt...)
 				if stock.Code != aptFailedTests {
 					t.Fatalf("stock autopkgtest exited %d\nstderr:\n%s", stock.Code, aptTail(stock.Err, 3000))
 				}
@@ -163,8 +165,10 @@ func TestAutopkgtestWithoutInitIsStock(t *testing.T) {
 					{"stdout", stock.Out, patched.Out},
 					{"stderr", stock.Err, patched.Err},
 				} {
-					a := aptNormalise(strings.ReplaceAll(s.stock, stock.Dir, "RUN"))
-					b := aptNormalise(strings.ReplaceAll(s.patched, patched.Dir, "RUN"))
+					// autopkgtest run from a git tree names it when git
+					// refuses the tree (root's) to autopkgtest's user.
+					a := aptNormalise(strings.ReplaceAll(strings.ReplaceAll(s.stock, stock.Dir, "RUN"), stockTree, "TREE"))
+					b := aptNormalise(strings.ReplaceAll(strings.ReplaceAll(s.patched, patched.Dir, "RUN"), patchedTree, "TREE"))
 					if a != b {
 						t.Errorf("autopkgtest's %s differs beyond times and pids:\n%s", s.name, aptFirstDiff(a, b))
 					}
