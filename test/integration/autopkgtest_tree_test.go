@@ -4,81 +4,92 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 )
 
-// autopkgtestRelease is one autopkgtest the tests run, and the patch that
+// autopkgtestRelease is one autopkgtest the tests run, the suite whose
+// .deb it comes from, and the series in contrib/autopkgtest/VERSION that
 // gives its virt-unshare --init.
 type autopkgtestRelease struct {
-	Version string
-	// files returns the tree that holds usr/share/autopkgtest and
-	// usr/bin/autopkgtest*: the host itself, or an unpacked .deb.
-	files func(t testing.TB) string
+	Version, Suite string
 }
 
-// autopkgtestReleases are bookworm's autopkgtest, installed on the host,
-// and trixie's, unpacked from its .deb.
+// autopkgtestReleases are bookworm's, trixie's and sid's autopkgtest.
 var autopkgtestReleases = []autopkgtestRelease{
-	{"5.28", func(t testing.TB) string {
-		requireTool(t, "autopkgtest", "autopkgtest")
-		if v := installedAutopkgtest(); v != "5.28" {
-			skipOrFail(t, "autopkgtest 5.28 (bookworm's) is not the installed autopkgtest: "+v)
-		}
-		return "/"
-	}},
-	{"5.49", func(t testing.TB) string { return autopkgtestFromSuite(t, "trixie", "5.49") }},
+	{"5.28", "bookworm"},
+	{"5.49", "trixie"},
+	{"6.0", "sid"},
 }
 
-// initPatch is the change that gives autopkgtest-virt-unshare --init, for
-// one release, relative to autopkgtest's source tree (patch -p1).
-func initPatch(version string) string {
-	return filepath.Join(repoRoot, "test", "integration", "testdata", "autopkgtest", "init-"+version+".patch")
+// autopkgtestContrib is the folder that ships the series to users.
+func autopkgtestContrib() string {
+	return filepath.Join(repoRoot, "contrib", "autopkgtest")
 }
 
-// autopkgtestCopy lays out rel in dir as autopkgtest's source tree does
-// (runner/, virt/, lib/), the layout the runner recognises as "run from
-// git": it then takes lib/ and virt/ from beside itself, so the copy can
-// be patched while the installed files stay untouched. With patched it
-// applies rel's --init patch. It returns the runner to execute.
-func autopkgtestCopy(t testing.TB, dir string, rel autopkgtestRelease, patched bool) string {
+// autopkgtestSeries is the whole series for version, in order.
+func autopkgtestSeries(t testing.TB, version string) []string {
 	t.Helper()
-	root := rel.files(t)
-	share := filepath.Join(root, "usr", "share", "autopkgtest")
-	if _, err := os.Stat(filepath.Join(share, "lib", "unshare-helper")); err != nil {
-		skipOrFail(t, "autopkgtest "+rel.Version+" has no unshare-helper (autopkgtest 5.28 or later has virt-unshare)")
+	ps, err := filepath.Glob(filepath.Join(autopkgtestContrib(), version, "*.patch"))
+	if err != nil || len(ps) == 0 {
+		t.Fatalf("no series in contrib/autopkgtest/%s", version)
 	}
-	top := filepath.Join(dir, "autopkgtest-"+rel.Version)
-	virts, err := filepath.Glob(filepath.Join(root, "usr", "bin", "autopkgtest-virt-*"))
-	if err != nil || len(virts) == 0 {
-		t.Fatalf("no autopkgtest-virt-* in %s", root)
-	}
-	for _, c := range [][]string{
-		{"cp", "-a", share, top},
-		{"mkdir", filepath.Join(top, "runner"), filepath.Join(top, "virt")},
-		{"cp", filepath.Join(root, "usr", "bin", "autopkgtest"), filepath.Join(top, "runner", "autopkgtest")},
-		append(append([]string{"cp", "-a"}, virts...), filepath.Join(top, "virt")),
-	} {
-		if r := run(t, time.Minute, c...); r.Code != 0 {
-			t.Fatalf("%v: %d\n%s", c, r.Code, r.Stderr)
+	sort.Strings(ps)
+	return ps
+}
+
+// autopkgtestCodePatches is the series without the patches that change
+// only upstream's tests/, which the .deb does not ship: what applies to a
+// tree made from the package.
+func autopkgtestCodePatches(t testing.TB, version string) []string {
+	t.Helper()
+	var code []string
+	for _, p := range autopkgtestSeries(t, version) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
 		}
+		testsOnly := true
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "diff --git ") && !strings.HasPrefix(l, "diff --git a/tests/") {
+				testsOnly = false
+			}
+		}
+		if !testsOnly {
+			code = append(code, p)
+		}
+	}
+	return code
+}
+
+// autopkgtestTree lays out rel in dir/autopkgtest-VERSION as upstream's
+// git tree, from its .deb, with contrib/autopkgtest/tree-from-deb: the
+// runner, run from there, takes lib/ and virt/ from beside itself, so the
+// installed files stay untouched. With patched it applies the series
+// with git am, as a user would. It returns the runner to execute.
+func autopkgtestTree(t testing.TB, dir string, rel autopkgtestRelease, patched bool) string {
+	t.Helper()
+	requireTool(t, "git", "git")
+	deb := autopkgtestDeb(t, rel.Suite, rel.Version)
+	top := filepath.Join(dir, "autopkgtest-"+rel.Version)
+	if r := run(t, time.Minute, filepath.Join(autopkgtestContrib(), "tree-from-deb"), deb, top); r.Code != 0 {
+		t.Fatalf("tree-from-deb %s: %d\n%s%s", deb, r.Code, r.Stdout, r.Stderr)
 	}
 	if patched {
-		requireTool(t, "patch", "patch")
-		cmd := exec.Command("patch", "--batch", "--forward", "-p1", "-d", top, "-i", initPatch(rel.Version))
-		if r := runCmd(t, time.Minute, cmd); r.Code != 0 {
-			t.Fatalf("init-%s.patch does not apply to autopkgtest %s:\n%s%s", rel.Version, rel.Version, r.Stdout, r.Stderr)
-		}
+		gitAm(t, top, autopkgtestCodePatches(t, rel.Version)...)
 	}
 	return filepath.Join(top, "runner", "autopkgtest")
 }
 
-// installedAutopkgtest is the host package's version.
-func installedAutopkgtest() string {
-	b, err := exec.Command("dpkg-query", "-W", "-f", "${Version}", "autopkgtest").Output()
-	if err != nil {
-		return "version unknown"
+// gitAm applies patches to the git tree dir, in order, as its committer.
+func gitAm(t testing.TB, dir string, patches ...string) {
+	t.Helper()
+	am := exec.Command("git", append([]string{"-c", "user.name=tinit tests", "-c", "user.email=tinit@example.org",
+		"am", "--quiet"}, patches...)...)
+	am.Dir = dir
+	if r := runCmd(t, time.Minute, am); r.Code != 0 {
+		t.Fatalf("git am %v in %s: %d\n%s%s", patches, dir, r.Code, r.Stdout, r.Stderr)
 	}
-	return strings.TrimSpace(string(b))
 }

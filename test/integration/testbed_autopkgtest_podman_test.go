@@ -23,7 +23,9 @@ func TestAutopkgtestPodmanInit(t *testing.T) {
 	prefix := []string{"podman", p.image, "--init"}
 	withVolume := append(append([]string{}, prefix...), "-v", bed.tinit+":"+aptInitPath+":ro")
 
-	for _, rel := range autopkgtestReleases {
+	// bookworm's and trixie's: podman needs no patch to virt-podman, and
+	// 6.0's wrapper.sh change is the same line.
+	for _, rel := range autopkgtestReleases[:2] {
 		t.Run(rel.Version+"/stock", func(t *testing.T) {
 			r := bed.runAs(t, true, env, bed.runner(t, rel, false), rel.Version+"-podman-stock", prefix...)
 			want := aptMockOutputs("pid1: /run/podman-init -- sleep\nparent: wrapper.sh\n/run/podman-init ro\n")
