@@ -68,7 +68,7 @@ printf '\nsoak: %d runs of %d top-level tests matching %s, with %d cores busy\n'
   "$runs" "$tests" "$focus" "$(nproc)"
 
 printf '\nsoak: the whole suite once\n'
-if ! go test -race -count=1 -timeout 60m ./...; then
+if ! go test -race -count=1 -timeout 80m ./...; then
   echo "whole suite: FAILED" | tee -a "$work/failed"
   failures=$((failures + 1))
 fi
