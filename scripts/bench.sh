@@ -6,7 +6,8 @@
 #
 #   scripts/bench.sh [--quick]
 #
-# 1. start-up: `INIT -- /bin/true`, median of hyperfine runs (300; --quick 20)
+# 1. start-up: `INIT -- /bin/true`, hyperfine runs (300; --quick 20) in
+#    interleaved rounds (5; --quick 2), the median of the rounds' medians
 # 2. reap storm: as pid 1 of a new pid namespace, a child leaves N orphans
 #    that exit at once (10,000; --quick 1,000); time from their release to
 #    the init's exit, and the most zombies seen at once (medians of 7 runs; --quick 3)
@@ -101,13 +102,23 @@ echo
 # gofloor only forks, execs and waits: the floor for any init in Go.
 names=(tinit tini-static catatonit dumb-init "Go floor (scripts/gofloor)" "no init")
 cmds=("$tinit -- /bin/true" "tini-static -s -- /bin/true" "catatonit -- /bin/true" "dumb-init /bin/true" "$gofloor /bin/true" "/bin/true")
+# Rounds of hyperfine, each timing every init in turn, so that a burst of
+# load from other work lands on all of them instead of one; each figure is
+# the median of its rounds' medians.
+rounds=5
+[ "$quick" = 1 ] && rounds=2
 declare -A start
-for i in "${!cmds[@]}"; do
-	hyperfine -N --style none --warmup 5 --runs "$startup_runs" --export-csv "$work/start$i.csv" "${cmds[$i]}" >/dev/null 2>&1
-	# command,mean,stddev,median,...: seconds
-	start[$i]=$(awk -F, 'NR == 2 { printf "%.0f", $4 * 1e6 }' "$work/start$i.csv")
+for ((r = 0; r < rounds; r++)); do
+	for i in "${!cmds[@]}"; do
+		hyperfine -N --style none --warmup 3 --runs $((startup_runs / rounds)) --export-csv "$work/start$i.csv" "${cmds[$i]}" >/dev/null 2>&1
+		# command,mean,stddev,median,...: seconds
+		awk -F, 'NR == 2 { printf "%.0f\n", $4 * 1e6 }' "$work/start$i.csv" >>"$work/start$i.txt"
+	done
 done
-echo "## Start-up: \`INIT -- /bin/true\`, median of $startup_runs runs"
+for i in "${!cmds[@]}"; do
+	start[$i]=$(median <"$work/start$i.txt")
+done
+echo "## Start-up: \`INIT -- /bin/true\`, $startup_runs runs in $rounds interleaved rounds, median of the rounds' medians"
 echo
 echo "| init | median (µs) | ratio to tini-static | ratio to the Go floor |"
 echo "|---|---:|---:|---:|"
