@@ -166,18 +166,25 @@ echo
 
 # 3. footprint
 # watch PID prints, once PID is gone, the most tasks it had at once, its
-# most resident memory (VmRSS, KiB) and its peak (VmHWM, KiB).
+# most resident memory (VmRSS, KiB), its peak (VmHWM, KiB) and its most
+# anonymous memory (RssAnon, KiB). VmRSS counts every page of the binary the
+# process has mapped, and the kernel maps the whole text of a cached binary
+# around the first faults: that part follows the binary's size and is shared
+# by every process running it; RssAnon is each process's own.
 watch() {
-	local t=0 r=0 h=0 n st
-	while st=$(cat "/proc/$1/status" 2>/dev/null) && [ -n "$st" ]; do
+	local t=0 r=0 h=0 a=0 n st
+	# A zombie's status has no memory lines: it has ended.
+	while st=$(cat "/proc/$1/status" 2>/dev/null) && [[ $st == *VmHWM:* ]]; do
 		n=$(awk '/^Threads:/ { print $2 }' <<<"$st")
 		((n > t)) && t=$n
 		n=$(awk '/^VmRSS:/ { print $2 }' <<<"$st")
 		((n > r)) && r=$n
+		n=$(awk '/^RssAnon:/ { print $2 }' <<<"$st")
+		((n > a)) && a=$n
 		h=$(awk '/^VmHWM:/ { print $2 }' <<<"$st")
 		sleep 0.005
 	done
-	echo "$t $r $h"
+	echo "$t $r $h $a"
 }
 # init_of PID waits for unshare (PID) to fork the init and prints its pid.
 init_of() {
@@ -198,14 +205,14 @@ finit=("$tinit --" "tini-static -s --" "catatonit --" "$gofloor")
 # so that they are measured while the holders exist.
 holder_sh='trap "" TERM; sleep 30 & exit 0'
 linger='sleep 1'
-declare -A ftask frss
+declare -A ftask frss fanon
 for i in "${!finit[@]}"; do
 	# While the child runs: the init and one sleeping child, nothing else.
 	${finit[$i]} /bin/sleep 1 &
 	pid=$!
-	read -r t r _ < <(watch "$pid")
+	read -r t r _ a < <(watch "$pid")
 	wait "$pid" || true
-	ftask[run$i]=$t frss[run$i]=$r
+	ftask[run$i]=$t frss[run$i]=$r fanon[run$i]=$a
 	# During the grace (tinit --grace 1s; the others end at once).
 	if [ "$i" = 0 ]; then
 		"${ns[@]}" "$tinit" --grace 1s --kill-after 1s -- /bin/sh -c "$holder_sh" >/dev/null 2>&1 &
@@ -235,6 +242,7 @@ echo "| tasks while the child runs | ${ftask[run0]} | ${ftask[run1]} | ${ftask[r
 echo "| tasks during the grace (a holder ignores SIGTERM) | ${ftask[grace0]} | ${ftask[grace1]} | ${ftask[grace2]} | ${ftask[grace3]} | $(ratio "${ftask[grace0]}" "${ftask[grace3]}") | at most 6 |"
 echo "| tasks while ending $leaks leaked holders | ${ftask[mass0]} | ${ftask[mass1]} | ${ftask[mass2]} | ${ftask[mass3]} | $(ratio "${ftask[mass0]}" "${ftask[mass3]}") | at most 6 |"
 echo "| RSS while the child runs (KiB) | ${frss[run0]} | ${frss[run1]} | ${frss[run2]} | ${frss[run3]} | $(ratio "${frss[run0]}" "${frss[run3]}") | at most 1.3x the Go floor |"
+echo "| of which anonymous (RssAnon, KiB) | ${fanon[run0]} | ${fanon[run1]} | ${fanon[run2]} | ${fanon[run3]} | $(ratio "${fanon[run0]}" "${fanon[run3]}") | - |"
 echo
 echo "The others neither wait out a grace nor end holders: they are measured"
 echo "while their child lingers a second after leaving the holders, and the"
@@ -253,12 +261,12 @@ if [ -x scripts/bench-drain.sh ] || [ -f scripts/bench-drain.sh ]; then
 fi
 "$tinit" -- head -c "$fwd_size" /dev/zero > >(cat >/dev/null) &
 pid=$!
-read -r fwd_tasks _ hwm < <(watch "$pid")
+read -r fwd_tasks _ hwm _ < <(watch "$pid")
 wait "$pid"
 # Ending leaks is where tinit allocates: every round rescans /proc.
 HOSTILE_MODE=mass HOSTILE_N=$leaks "$tinit" --grace 100ms --kill-after 200ms -- "$helper" >/dev/null 2>&1 &
 pid=$!
-read -r _ _ leak_hwm < <(watch "$pid")
+read -r _ _ leak_hwm _ < <(watch "$pid")
 wait "$pid"
 # Exit delay: the child stamps the time just before it closes the last
 # write ends, and exits; the parent stamps tinit's exit.
