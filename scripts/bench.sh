@@ -196,7 +196,6 @@ init_of() {
 	done
 	echo "$init"
 }
-fnames=(tinit tini-static catatonit "Go floor")
 finit=("$tinit --" "tini-static -s --" "catatonit --" "$gofloor")
 # A holder that ignores SIGTERM: tinit waits out its grace, then kills it.
 # The others do not wait for it; each runs as pid 1 of its own namespace,
