@@ -3,6 +3,7 @@ package integration
 import (
 	"os"
 	"os/exec"
+	"strconv"
 	"testing"
 	"time"
 
@@ -44,6 +45,42 @@ func killFloor(t *testing.T, n int) time.Duration {
 	}
 	if _, err := r.Read(make([]byte, 1)); err == nil {
 		t.Fatal("a sleep wrote to the pipe")
+	}
+	return time.Since(start)
+}
+
+// killFloorFds is killFloor for the holders of TestLeakManyFds: how long
+// the kernel takes, here and now, from SIGKILL to end of file for n
+// processes that each hold fds copies of /dev/null beside the pipe, with
+// no init in between. Closing 750,000 fds is the kernel's work, and under
+// load it alone can take most of a second.
+func killFloorFds(t *testing.T, bin string, n, fds int) time.Duration {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	mark := newMark(t)
+	c := exec.Command(bin)
+	c.Env = append(os.Environ(), "HOSTILE_MODE=manyfds", "HOSTILE_N="+strconv.Itoa(n), "HOSTILE_FDS="+strconv.Itoa(fds), "HOSTILE_MARK="+mark)
+	c.Stdout, c.Stderr = w, w
+	if err := c.Run(); err != nil {
+		t.Fatalf("hostile manyfds: %v", err)
+	}
+	w.Close()
+	line := make([]byte, 64)
+	if k, _ := r.Read(line); string(line[:k]) != "started "+strconv.Itoa(n)+"\n" {
+		t.Fatalf("hostile manyfds said %q", line[:k])
+	}
+	var pids []int
+	waitFor(t, 10*time.Second, "the holders", func() bool { pids = marked(mark); return len(pids) == n })
+	start := time.Now()
+	for _, pid := range pids {
+		_ = unix.Kill(pid, unix.SIGKILL)
+	}
+	if k, err := r.Read(line); err == nil {
+		t.Fatalf("a holder wrote %q to the pipe", line[:k])
 	}
 	return time.Since(start)
 }

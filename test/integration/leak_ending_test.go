@@ -353,9 +353,12 @@ func TestLeakManyFds(t *testing.T) {
 				t.Fatalf("a holder that ignores SIGTERM got %v, want SIGKILL", l.Signal)
 			}
 		}
-		t.Logf("first look at 50 x 15,000 fds: %v; all ended %v after the main child", look, rp.afterMain())
-		if d := rp.afterMain() - look; d > 300*time.Millisecond+time.Second+time.Second {
-			t.Fatalf("the leaks ended %v after the first look, want at most grace + kill-after + 1 s = 2.3 s", d)
+		// The kernel's own time to end them, measured beside, counts as
+		// in the 2,000-leak tests: tinit cannot close their fds faster.
+		floor := killFloorFds(t, bin, 50, 15000)
+		t.Logf("first look at 50 x 15,000 fds: %v; all ended %v after the main child; the kernel alone took %v to end them", look, rp.afterMain(), floor)
+		if d, bound := rp.afterMain()-look, 300*time.Millisecond+time.Second+time.Second+floor; d > bound {
+			t.Fatalf("the leaks ended %v after the first look, want at most %v (grace + kill-after + 1 s, and the kernel's own time)", d, bound)
 		}
 		if left := marked(mark); len(left) > 0 {
 			t.Fatalf("%d holders survived tinit", len(left))
