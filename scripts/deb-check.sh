@@ -6,7 +6,8 @@
 # sid's lintian on the .dsc and the .debs, mandoc -Tlint on the installed
 # man pages, and the installed /usr/bin/tinit in a trixie minbase testbed
 # running the early/late example as pid 1, and the package's own autopkgtest
-# (debian/tests) with the null backend, which installs it on this machine.
+# (debian/tests) with the null backend, which installs it on this machine,
+# and with the unshare backend and the fresh tinit as the testbed's init.
 set -euo pipefail
 # A failure inside $(...) must stop the script too.
 shopt -s inherit_errexit
@@ -285,7 +286,7 @@ step "mandoc -Tlint on the installed man pages"
 timed "mandoc" manlint "$deb"
 step "the installed package in a trixie testbed"
 timed "testbed" testbed "$deb"
-step "the .deb's contents and its autopkgtest, null backend (TestDeb*)"
+step "the .deb's contents and its autopkgtest, null and unshare backends (TestDeb*)"
 if command -v go >/dev/null && command -v autopkgtest >/dev/null; then
 	timed "autopkgtest" env TINIT_DEB="$deb" \
 		go test -count=1 -run '^TestDeb' ./test/integration

@@ -365,8 +365,9 @@ func aptFirstDiff(a, b string) string {
 // tinit it can read, and the autopkgtest copies made so far.
 type aptBed struct {
 	user    subidUser
-	base    string // world-readable scratch directory
-	mock    string // the mock source tree
+	base    string   // world-readable scratch directory
+	mock    string   // the mock source tree
+	debs    []string // binary packages to test, given before the source
 	tinit   string
 	runners map[string]string
 }
@@ -474,7 +475,7 @@ func (b *aptBed) runAs(t *testing.T, asRoot bool, env []string, runner, name str
 			t.Fatal(err)
 		}
 	}
-	args := append(append([]string{"TMPDIR=" + tmp}, env...), runner, "--output-dir", outDir, b.mock, "--")
+	args := append(append(append(append([]string{"TMPDIR=" + tmp}, env...), runner, "--output-dir", outDir), b.debs...), b.mock, "--")
 	argv := b.user.asUser(append(args, virt...)...)
 	if asRoot {
 		argv = append([]string{"env", "-i", "HOME=/root", "USER=root", "LOGNAME=root",
