@@ -34,10 +34,13 @@ const notDeliverable = "PROF"
 // appending "WHO NAME" to the log for each signal it gets, says it is ready,
 // and waits until the test creates DIR/done. wait, unlike a foreground
 // sleep, returns as soon as a trapped signal arrives.
+// The loop's status is its last wait's, which a trapped signal arriving
+// in it makes 128+N: the script ends in a command that says 0.
 const trapScript = `log=$1 dir=$2 who=$3; shift 3
 for s in "$@"; do trap "echo $who $s >> $log" "$s"; done
 : > "$dir/ready-$who"
 while [ ! -e "$dir/done" ]; do sleep 0.05 & wait $!; done
+:
 `
 
 // TestCoreForwardsEverySignal sends each catchable signal to tinit, one at a

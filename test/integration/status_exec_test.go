@@ -163,10 +163,10 @@ func checkProcessLimit(t *testing.T, u int, uid string, r result) bool {
 // TestStatusAddressSpaceFloor: tinit runs, ending leaked holders, under
 // the address-space limit docs/limits.md gives as its floor.
 func TestStatusAddressSpaceFloor(t *testing.T) {
-	r := run(t, 30*time.Second, "sh", "-c", "ulimit -v 720000 && exec \"$@\"", "sh", tinitBin, "--grace", "100ms", "--kill-after", "100ms",
+	r := run(t, 30*time.Second, "sh", "-c", "ulimit -v 800000 && exec \"$@\"", "sh", tinitBin, "--grace", "100ms", "--kill-after", "100ms",
 		"sh", "-c", "for i in $(seq 100); do sleep 10 & done; echo x; exit 3")
 	if r.Code != 3 || r.Stdout != "x\n" {
-		t.Errorf("ulimit -v 720000: code %d stdout %q stderr %.300q", r.Code, r.Stdout, r.Stderr)
+		t.Errorf("ulimit -v 800000: code %d stdout %q stderr %.300q", r.Code, r.Stdout, r.Stderr)
 	}
 }
 
