@@ -83,6 +83,11 @@ func TestLinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A package build (dh-golang) copies the Go packages and docs/, not
+	// the whole tree the links point into.
+	if _, err := os.Stat(filepath.Join(root, ".ci", "run")); err != nil {
+		t.Skip("not the whole source tree: ", err)
+	}
 	var files []string
 	for _, dir := range []string{".", "docs", "contrib"} {
 		_ = filepath.WalkDir(filepath.Join(root, dir), func(p string, d os.DirEntry, err error) error {
