@@ -60,14 +60,18 @@ func New(o Options) (*Drain, error) {
 		out = [2]int{1, 2}
 	}
 	pass := [2]bool{o.Disabled || isTerminal(out[0]), o.Disabled || isTerminal(out[1])}
-	var copies [2]*copyFile
-	for i, path := range [2]string{o.StdoutFile, o.StderrFile} {
-		if path == "" {
-			continue
-		}
-		if pass[i] {
+	paths := [2]string{o.StdoutFile, o.StderrFile}
+	// Refused before either file is opened, so a refusal creates none.
+	for i, path := range paths {
+		if path != "" && pass[i] {
 			_ = unix.Close(wake)
 			return nil, noCopy(i, o.Disabled)
+		}
+	}
+	var copies [2]*copyFile
+	for i, path := range paths {
+		if path == "" {
+			continue
 		}
 		if copies[i], err = openCopyFile(path); err != nil {
 			releaseCopies(copies)

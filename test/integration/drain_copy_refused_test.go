@@ -51,10 +51,21 @@ func TestDrainCopyFileRefusedWithoutDrain(t *testing.T) {
 				t.Errorf("%s: copy file made %v, command ran %v; want neither", c.name, fileExists(copyPath), fileExists(ran))
 			}
 		}
-		// The stream that is drained keeps its copy beside a terminal.
+		// Both asked for, stderr a terminal: refused before the stdout
+		// copy, which could be made, is created.
 		dir := t.TempDir()
+		outCopy, errCopy := filepath.Join(dir, "out"), filepath.Join(dir, "err")
+		r, ttyOut := runWithTty(t, "stderr", m.argv(t, "--stdout-file", outCopy, "--stderr-file", errCopy, "--", "true"))
+		if got := string(bytes.ReplaceAll(ttyOut, []byte("\r\n"), []byte("\n"))); r.Code != 125 || got != tty("stderr") {
+			t.Errorf("tty stderr, both copies: code %d stderr %q, want 125 and %q", r.Code, got, tty("stderr"))
+		}
+		if fileExists(outCopy) || fileExists(errCopy) {
+			t.Errorf("tty stderr, both copies: stdout copy made %v, stderr copy made %v; want neither", fileExists(outCopy), fileExists(errCopy))
+		}
+		// The stream that is drained keeps its copy beside a terminal.
+		dir = t.TempDir()
 		copyPath := filepath.Join(dir, "copy")
-		r, _ := runWithTty(t, "stdout", m.argv(t, "--stderr-file", copyPath, "--", "sh", "-c", "echo x; echo y >&2; exit 3"))
+		r, _ = runWithTty(t, "stdout", m.argv(t, "--stderr-file", copyPath, "--", "sh", "-c", "echo x; echo y >&2; exit 3"))
 		if r.Code != 3 || r.Stderr != "y\n" || readString(copyPath) != "y\n" {
 			t.Errorf("tty stdout, --stderr-file: code %d stderr %q copy %q, want 3, y and y", r.Code, r.Stderr, readString(copyPath))
 		}
