@@ -48,7 +48,7 @@ type Ending struct {
 	// looked are the descendants whose fds were checked for being
 	// readable (see unreadable).
 	looked map[procview.Key]bool
-	// hidden are those of them whose fds tinit may not read.
+	// hidden tells, for each of them, whether tinit may not read its fds.
 	hidden map[procview.Key]bool
 	said   reportState
 	// left are what ReportLeft drew, for the report, by key to record
@@ -108,7 +108,7 @@ func (e *Ending) holdersRound(now, mainAt time.Time, children bool) (giveUp bool
 	// One whose fds tinit may not read may be what holds the output, and
 	// may write on, as fast as tinit reads, for good: once it is stuck,
 	// too, the wait ends, bytes in the pipe or not.
-	if e.giveUpOnHolders(now, slices.Concat(hs, e.stillHidden(snap))) {
+	if e.giveUpOnHolders(now, slices.Concat(hs, hidden)) {
 		return true
 	}
 	return e.giveUpIfUnseen(now, len(hs) == 0)
@@ -173,43 +173,27 @@ func (e *Ending) noteLeft(p *procview.Proc, sig unix.Signal) {
 	}
 }
 
-// unreadable are the descendants, not yet reported, whose fds tinit may
-// not read (tinit runs unprivileged; they are undumpable, or another
-// user's): whether they hold the output is unknown. They are ended as
-// bystanders (endBystanders), and reported as leaked, so that what tinit
-// says is true. Each process is looked at once.
+// unreadable are the descendants whose fds tinit may not read (tinit runs
+// unprivileged; they are undumpable, or another user's): whether they hold
+// the output is unknown. They are ended as bystanders (endBystanders),
+// reported as leaked so that what tinit says is true, and count as holders
+// to give up on. Each process's fds are tried once.
 func (e *Ending) unreadable(snap *procview.Snapshot, hs []*Holder) []*Holder {
 	holds := make(map[int]bool, len(hs))
 	for _, h := range hs {
 		holds[h.PID] = true
 	}
+	if e.looked == nil {
+		e.looked, e.hidden = map[procview.Key]bool{}, map[procview.Key]bool{}
+	}
 	var out []*Holder
 	for _, p := range snap.Descendants(snap.Self) {
 		k := p.Key()
-		if holds[p.PID] || p.Writes != nil || p.Reads != nil || e.looked[k] {
-			continue
+		if !e.looked[k] && !holds[p.PID] && p.Writes == nil && p.Reads == nil {
+			e.looked[k] = true
+			e.hidden[k] = e.System.FdsHidden(p)
 		}
-		if e.looked == nil {
-			e.looked = map[procview.Key]bool{}
-		}
-		e.looked[k] = true
-		if e.System.FdsHidden(p) {
-			out = append(out, &Holder{Proc: p, Unreadable: true})
-			if e.hidden == nil {
-				e.hidden = map[procview.Key]bool{}
-			}
-			e.hidden[k] = true
-		}
-	}
-	return out
-}
-
-// stillHidden are the descendants in snap whose fds unreadable found
-// tinit may not read.
-func (e *Ending) stillHidden(snap *procview.Snapshot) []*Holder {
-	var out []*Holder
-	for _, p := range snap.Descendants(snap.Self) {
-		if e.hidden[p.Key()] {
+		if e.hidden[k] {
 			out = append(out, &Holder{Proc: p, Unreadable: true})
 		}
 	}

@@ -54,11 +54,11 @@ func (e *Ending) giveUpOnHolders(now time.Time, hs []*Holder) bool {
 		return false
 	}
 	e.gaveUp = true
-	holds := render.Plural(len(stuck), "process holds", "processes hold") + " the output"
+	may := ""
 	if unsure {
-		holds = render.Plural(len(stuck), "process holds", "processes hold") + " or may hold the output"
+		may = " or may hold"
 	}
-	e.Log.Error(holds, " but will not die or cannot be reaped; not waiting for ",
+	e.Log.Error(render.Plural(len(stuck), "process holds", "processes hold"), may, " the output but will not die or cannot be reaped; not waiting for ",
 		render.Either(len(stuck), "it", "them"), " any longer:")
 	e.sayStuck(stuck)
 	return true
