@@ -12,13 +12,11 @@ import (
 	"time"
 )
 
-// TestDebAutopkgtestNull runs the package's own tests (debian/tests:
-// early-late, leaked-writer, ps) with autopkgtest's null backend against
-// a freshly built .deb, the one TINIT_DEB names: scripts/deb-check.sh
-// builds it in a clean chroot and then runs this test. The null backend
-// installs the .deb on this machine, so the test refuses to run where a
-// tinit package is installed already, and purges it afterwards.
-func TestDebAutopkgtestNull(t *testing.T) {
+// debUnderTest is the .deb TINIT_DEB names, which scripts/deb-check.sh
+// builds and then runs the TestDeb tests on; without it they skip. Each
+// runs the package's tests with autopkgtest.
+func debUnderTest(t *testing.T) string {
+	t.Helper()
 	deb := os.Getenv("TINIT_DEB")
 	if deb == "" {
 		t.Skip("TINIT_DEB names no .deb; scripts/deb-check.sh builds one and runs this test")
@@ -27,6 +25,17 @@ func TestDebAutopkgtestNull(t *testing.T) {
 		t.Fatalf("TINIT_DEB: %v", err)
 	}
 	requireTool(t, "autopkgtest", "autopkgtest")
+	return deb
+}
+
+// TestDebAutopkgtestNull runs the package's own tests (debian/tests:
+// early-late, leaked-writer, ps) with autopkgtest's null backend against
+// a freshly built .deb, the one TINIT_DEB names: scripts/deb-check.sh
+// builds it in a clean chroot and then runs this test. The null backend
+// installs the .deb on this machine, so the test refuses to run where a
+// tinit package is installed already, and purges it afterwards.
+func TestDebAutopkgtestNull(t *testing.T) {
+	deb := debUnderTest(t)
 	if os.Geteuid() != 0 {
 		skipOrFail(t, "the null backend installs the .deb: run as root")
 	}

@@ -23,14 +23,7 @@ import (
 // with EINVAL, as in any chroot: early-late and leaked-writer then make
 // their pid namespace with --propagation unchanged.
 func TestDebAutopkgtestUnshare(t *testing.T) {
-	deb := os.Getenv("TINIT_DEB")
-	if deb == "" {
-		t.Skip("TINIT_DEB names no .deb; scripts/deb-check.sh builds one and runs this test")
-	}
-	if _, err := os.Stat(deb); err != nil {
-		t.Fatalf("TINIT_DEB: %v", err)
-	}
-	requireTool(t, "autopkgtest", "autopkgtest")
+	deb := debUnderTest(t)
 	version := installedAutopkgtest(t)
 	if _, err := os.Stat(filepath.Join(autopkgtestContrib(), version)); err != nil {
 		skipOrFail(t, "contrib/autopkgtest has no series for the installed autopkgtest "+version)
