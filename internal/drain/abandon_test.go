@@ -3,13 +3,46 @@ package drain
 import (
 	"bytes"
 	"io"
+	"os"
 	"sync"
 	"testing"
 	"time"
-	"tinit/internal/quietio"
 
 	"golang.org/x/sys/unix"
+
+	"tinit/internal/quietio"
 )
+
+// heldStream is a stream of kind (splice, copy or lines) forwarding into a
+// pipe the test reads from r, whose write end out is the stream's output,
+// and whose own pipe only holder, an fd tinit does not know of, keeps open:
+// the Drain's Abandon and Finish act on it. The caller closes holder.
+func heldStream(t *testing.T, kind string) (d *Drain, s *Stream, r *os.File, out, holder int, logs *logSink) {
+	t.Helper()
+	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(wake) })
+	d = &Drain{wake: wake}
+	r, w := mustPipe(t)
+	out = dupClose(t, w)
+	logs = &logSink{}
+	if s, err = newStream("stdout", out, false, "", logs.log, wake); err != nil {
+		t.Fatal(err)
+	}
+	switch kind {
+	case "copy":
+		s.outSplice = false
+	case "lines":
+		s.lines = new(sync.Mutex)
+	}
+	if holder, err = unix.Dup(s.w); err != nil {
+		t.Fatal(err)
+	}
+	s.closeWriteEnd()
+	return d, s, r, out, holder, logs
+}
 
 // Finishing a pipe that a hidden holder keeps open ends its forwarder only
 // once the pipe is empty and every byte read is written out: a reader that
@@ -18,31 +51,8 @@ import (
 func TestFinishDeliversWhatThePipeHolds(t *testing.T) {
 	for _, kind := range []string{"splice", "copy", "lines"} {
 		t.Run(kind, func(t *testing.T) {
-			wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer unix.Close(wake)
-			d := &Drain{wake: wake}
-			r, w := mustPipe(t)
-			out := dupClose(t, w)
-			var logs logSink
-			s, err := newStream("stdout", out, false, "", logs.log, wake)
-			if err != nil {
-				t.Fatal(err)
-			}
-			switch kind {
-			case "copy":
-				s.outSplice = false
-			case "lines":
-				s.lines = new(sync.Mutex)
-			}
-			hidden, err := unix.Dup(s.w)
-			if err != nil {
-				t.Fatal(err)
-			}
+			d, s, r, out, hidden, logs := heldStream(t, kind)
 			defer unix.Close(hidden)
-			s.closeWriteEnd()
 			data := testData(1900000, 5)
 			wrote := make(chan struct{})
 			go func() { quietio.WriteAll(hidden, data); close(wrote) }()
@@ -80,28 +90,8 @@ func TestFinishDeliversWhatThePipeHolds(t *testing.T) {
 func TestAbandonKeepsReading(t *testing.T) {
 	for _, kind := range []string{"splice", "lines"} {
 		t.Run(kind, func(t *testing.T) {
-			wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer unix.Close(wake)
-			d := &Drain{wake: wake}
-			r, w := mustPipe(t)
-			out := dupClose(t, w)
-			var logs logSink
-			s, err := newStream("stdout", out, false, "", logs.log, wake)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if kind == "lines" {
-				s.lines = new(sync.Mutex)
-			}
-			hidden, err := unix.Dup(s.w)
-			if err != nil {
-				t.Fatal(err)
-			}
+			d, s, r, out, hidden, _ := heldStream(t, kind)
 			defer unix.Close(hidden)
-			s.closeWriteEnd()
 			done := make(chan struct{})
 			go func() { s.forward(); close(done) }()
 			d.Abandon()
@@ -138,30 +128,7 @@ func TestAbandonKeepsReading(t *testing.T) {
 func TestFinishEndsThoughTheWriterNeverStops(t *testing.T) {
 	for _, kind := range []string{"splice", "copy", "lines"} {
 		t.Run(kind, func(t *testing.T) {
-			wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer unix.Close(wake)
-			d := &Drain{wake: wake}
-			r, w := mustPipe(t)
-			out := dupClose(t, w)
-			var logs logSink
-			s, err := newStream("stdout", out, false, "", logs.log, wake)
-			if err != nil {
-				t.Fatal(err)
-			}
-			switch kind {
-			case "copy":
-				s.outSplice = false
-			case "lines":
-				s.lines = new(sync.Mutex)
-			}
-			writer, err := unix.Dup(s.w)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s.closeWriteEnd()
+			d, s, r, out, writer, _ := heldStream(t, kind)
 			line := bytes.Repeat([]byte("the same line, again and again\n"), 2048)
 			go func() {
 				defer unix.Close(writer)
