@@ -3,6 +3,7 @@ package subreaper
 import (
 	"os"
 	"os/signal"
+	"reflect"
 	"sync/atomic"
 	"syscall"
 
@@ -56,7 +57,9 @@ type signalSet struct {
 	wake    chan struct{} // one pending wake-up for the loop
 	pending atomic.Uint64 // bit n-1 set: signal n waits to be forwarded
 
-	contLater bool // SIGCONT was ignored at start: watch it once the child has started
+	// cont is SIGCONT's channel when the caller ignored SIGCONT: it is
+	// watched from the start, and asked for once the child has started.
+	cont chan os.Signal
 }
 
 // listen installs handlers before the child starts. As pid 1 a signal with
@@ -72,15 +75,60 @@ func listen(pause bool) *signalSet {
 	s := &signalSet{chld: make(chan os.Signal, 1), wake: make(chan struct{}, 1)}
 	signal.Notify(s.chld, unix.SIGCHLD)
 	ignored := ignoredAtStart()
+	var chans []chan os.Signal
+	var bits []uint64
 	for n := 1; n <= 64; n++ {
 		sig := unix.Signal(n)
-		if notForwarded[sig] || !pause && (signal.Ignored(syscall.Signal(n)) || ignored&(1<<(n-1)) != 0) {
-			s.contLater = s.contLater || sig == unix.SIGCONT && !notForwarded[sig]
+		if notForwarded[sig] {
 			continue
 		}
-		s.watch(sig)
+		// A channel of one per signal: its copy waiting is the signal's
+		// pending flag in os/signal.
+		c := make(chan os.Signal, 1)
+		switch {
+		case pause || !signal.Ignored(syscall.Signal(n)) && ignored&(1<<(n-1)) == 0:
+			signal.Notify(c, sig)
+		case sig == unix.SIGCONT:
+			s.cont = c
+		default:
+			continue
+		}
+		chans, bits = append(chans, c), append(bits, uint64(1)<<(n-1))
 	}
+	go s.mark(chans, bits)
 	return s
+}
+
+// mark moves the signals os/signal hands over to the pending mask, in one
+// goroutine, so that two signals reach the loop in the order they came.
+// os/signal sends each to its channel in the order the runtime took them;
+// once one is taken, every signal that came before it is already in its
+// channel, so taking all that wait, and marking them in one step, never
+// lets a later signal be forwarded before an earlier one. (A goroutine per
+// signal did: SIGUSR2's could run before SIGUSR1's.) Signals marked
+// together are forwarded lowest number first, as the kernel delivers two
+// that are pending at once.
+func (s *signalSet) mark(chans []chan os.Signal, bits []uint64) {
+	cases := make([]reflect.SelectCase, len(chans))
+	for i, c := range chans {
+		cases[i] = reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(c)}
+	}
+	for {
+		i, _, _ := reflect.Select(cases)
+		m := bits[i]
+		for j, c := range chans {
+			select {
+			case <-c:
+				m |= bits[j]
+			default:
+			}
+		}
+		s.pending.Or(m)
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // childStarted takes up a SIGCONT that the caller ignored, once the child
@@ -88,27 +136,10 @@ func listen(pause bool) *signalSet {
 // SIGCONT resumes a stopped process whatever its disposition, so tinit
 // passing it on still matters.
 func (s *signalSet) childStarted() {
-	if s.contLater {
-		s.contLater = false
-		s.watch(unix.SIGCONT)
+	if s.cont != nil {
+		signal.Notify(s.cont, unix.SIGCONT)
+		s.cont = nil
 	}
-}
-
-// watch gives sig a channel of one, whose copy waiting is its pending flag
-// in os/signal, and a goroutine that moves it to the pending mask.
-func (s *signalSet) watch(sig unix.Signal) {
-	c := make(chan os.Signal, 1)
-	signal.Notify(c, sig)
-	bit := uint64(1) << (sig - 1)
-	go func() {
-		for range c {
-			s.pending.Or(bit)
-			select {
-			case s.wake <- struct{}{}:
-			default:
-			}
-		}
-	}()
 }
 
 // take clears and returns the pending signals, lowest number first, as the

@@ -178,3 +178,127 @@ while :; do sleep 0.05 & wait $!; done`
 		}
 	})
 }
+
+// orderWitness prints the name of each SIGUSR1 and SIGUSR2 it gets, in
+// the order it takes them, and returns on SIGTERM. It has one thread and
+// takes them with sigwaitinfo(2), so two that are pending at once come out
+// lowest number first; a Go program's threads (or a shell's traps) may
+// hand two on in either order.
+const orderWitness = `#include <signal.h>
+#include <stdio.h>
+int main(void) {
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, SIGUSR1);
+	sigaddset(&s, SIGUSR2);
+	sigaddset(&s, SIGTERM);
+	sigprocmask(SIG_BLOCK, &s, 0);
+	printf("ready\n");
+	fflush(stdout);
+	for (;;) {
+		int sig = sigwaitinfo(&s, 0);
+		if (sig == SIGTERM)
+			return 0;
+		printf("%s\n", sig == SIGUSR1 ? "SIGUSR1" : sig == SIGUSR2 ? "SIGUSR2" : "other");
+		fflush(stdout);
+	}
+}
+`
+
+// Two different signals that reach tinit one after the other reach the
+// child in that order: SIGUSR1 then SIGUSR2, both to tinit's first thread,
+// 1,000 times, each pair read back from the child before the next. tinit
+// used to forward USR2 first in 15 to 80 pairs of 1,000: each signal had a
+// goroutine of its own that marked it pending, and USR2's could run before
+// USR1's.
+func TestHostileSignalsKeepTheirOrder(t *testing.T) {
+	gcc := requireTool(t, "gcc", "gcc")
+	dir := t.TempDir()
+	src, witness := filepath.Join(dir, "witness.c"), filepath.Join(dir, "witness")
+	if err := os.WriteFile(src, []byte(orderWitness), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := exec.Command(gcc, "-O", "-o", witness, src).CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, b)
+	}
+	const rounds = 1000
+	for _, mode := range []string{"Subreaper", "Pid1"} {
+		t.Run(mode, func(t *testing.T) {
+			argv := []string{tinitBin, "--", witness}
+			if mode == "Pid1" {
+				argv = nsArgv(t, "--", witness)
+			}
+			cmd := exec.Command(argv[0], argv[1:]...)
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+			lines := make(chan string, 16)
+			go func() {
+				sc := bufio.NewScanner(out)
+				for sc.Scan() {
+					lines <- sc.Text()
+				}
+				close(lines)
+			}()
+			next := func() string {
+				select {
+				case l, ok := <-lines:
+					if !ok {
+						t.Fatalf("the output ended early; stderr %q", stderr.String())
+					}
+					return l
+				case <-time.After(10 * time.Second):
+					t.Fatalf("no line from the child in 10 s")
+				}
+				return ""
+			}
+			if l := next(); l != "ready" {
+				t.Fatalf("first line %q, want ready", l)
+			}
+			pid := cmd.Process.Pid
+			if mode == "Pid1" {
+				pid = childOf(t, pid)
+			}
+			swapped := 0
+			for i := 0; i < rounds; i++ {
+				// To one thread of tinit's, its first: the kernel hands
+				// it USR1 and then USR2, and its handler takes them in
+				// that order. Sent to the process, two of its threads
+				// could each take one and race.
+				if err := unix.Tgkill(pid, pid, unix.SIGUSR1); err != nil {
+					t.Fatal(err)
+				}
+				if err := unix.Tgkill(pid, pid, unix.SIGUSR2); err != nil {
+					t.Fatal(err)
+				}
+				switch a, b := next(), next(); {
+				case a == "SIGUSR2" && b == "SIGUSR1":
+					swapped++
+				case a != "SIGUSR1" || b != "SIGUSR2":
+					t.Fatalf("round %d: the child got %q then %q", i, a, b)
+				}
+			}
+			if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			for range lines {
+			}
+			err = cmd.Wait()
+			t.Logf("USR2 before USR1 in %d of %d rounds", swapped, rounds)
+			if swapped > 0 {
+				t.Errorf("USR2 reached the child before USR1 in %d of %d rounds", swapped, rounds)
+			}
+			if err != nil || stderr.String() != "" {
+				t.Errorf("tinit: %v, stderr %q; want exit 0 and nothing on stderr", err, stderr.String())
+			}
+		})
+	}
+}
