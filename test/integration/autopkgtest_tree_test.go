@@ -67,8 +67,8 @@ func autopkgtestCodePatches(t testing.TB, version string) []string {
 // autopkgtestTree lays out rel in dir/autopkgtest-VERSION as upstream's
 // git tree, from its .deb, with contrib/autopkgtest/tree-from-deb: the
 // runner, run from there, takes lib/ and virt/ from beside itself, so the
-// installed files stay untouched. With patched it applies the series
-// with git am, as a user would. It returns the runner to execute.
+// installed files stay untouched. With patched it applies the whole
+// series with git am, as a user would. It returns the runner to execute.
 func autopkgtestTree(t testing.TB, dir string, rel autopkgtestRelease, patched bool) string {
 	t.Helper()
 	requireTool(t, "git", "git")
@@ -78,7 +78,7 @@ func autopkgtestTree(t testing.TB, dir string, rel autopkgtestRelease, patched b
 		t.Fatalf("tree-from-deb %s: %d\n%s%s", deb, r.Code, r.Stdout, r.Stderr)
 	}
 	if patched {
-		gitAm(t, top, autopkgtestCodePatches(t, rel.Version)...)
+		gitAm(t, top, autopkgtestSeries(t, rel.Version)...)
 	}
 	return filepath.Join(top, "runner", "autopkgtest")
 }

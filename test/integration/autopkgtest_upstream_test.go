@@ -115,11 +115,11 @@ func TestAutopkgtestUpstreamUnshareSuite(t *testing.T) {
 			t.Fatal(err)
 		}
 		argv := u.asUser("TMPDIR="+tmp, "AUTOPKGTEST_TEST_UNSHARE="+tarball,
-			"AUTOPKGTEST_TEST_UNSHARE_INIT="+tinit, "tests/autopkgtest", name)
+			"AUTOPKGTEST_TEST_UNSHARE_INIT="+tinit, "tests/unshare_init.py", name)
 		cmd := exec.Command(argv[0], argv[1:]...)
 		cmd.Dir = tree
 		r := runCmd(t, timeout, cmd)
-		t.Logf("tests/autopkgtest %s: exit %d after %v", name, r.Code, r.Elapsed.Round(time.Second))
+		t.Logf("tests/unshare_init.py %s: exit %d after %v", name, r.Code, r.Elapsed.Round(time.Second))
 		// Kept with TINIT_KEEP_APT=1, to read after a failure.
 		for ext, b := range map[string]string{".stdout": r.Stdout, ".stderr": r.Stderr} {
 			if err := os.WriteFile(tree+ext, []byte(b), 0o644); err != nil {
@@ -163,7 +163,7 @@ func TestAutopkgtestUpstreamUnshareSuite(t *testing.T) {
 			}
 		}
 		if bad > 0 || r.Code != 0 {
-			t.Errorf("tests/autopkgtest UnshareInitRunner: exit %d\n%s", r.Code, aptTail(r.Stdout, 6000))
+			t.Errorf("tests/unshare_init.py UnshareInitRunner: exit %d\n%s", r.Code, aptTail(r.Stdout, 6000))
 		}
 		t.Logf("%d tests, all as stock, and test_init_leaked_writer: ok", len(got))
 	})
