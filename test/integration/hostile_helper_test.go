@@ -44,6 +44,23 @@ func hostile(t testing.TB) string {
 	return hostileBin
 }
 
+// buildC compiles the C program src with gcc into a temporary directory
+// and returns the path of the program, named name.
+func buildC(t testing.TB, name, src string, flags ...string) string {
+	t.Helper()
+	gcc := requireTool(t, "gcc", "gcc")
+	dir := t.TempDir()
+	c, bin := filepath.Join(dir, name+".c"), filepath.Join(dir, name)
+	if err := os.WriteFile(c, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := append(append([]string{"-O"}, flags...), "-o", bin, c)
+	if b, err := exec.Command(gcc, args...).CombinedOutput(); err != nil {
+		t.Fatalf("gcc %s: %v\n%s", name, err, b)
+	}
+	return bin
+}
+
 // withEnv runs argv with extra environment variables.
 func withEnv(argv []string, env ...string) *exec.Cmd {
 	cmd := exec.Command(argv[0], argv[1:]...)

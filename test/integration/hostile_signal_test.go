@@ -17,21 +17,53 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// 10,000 SIGUSR1s to tinit while its child writes a numbered line every
-// millisecond, then one SIGUSR2. Standard signals coalesce in the kernel
-// (a pending one is not queued twice), in tinit and again in the child, so
-// "every one is forwarded or counted" cannot mean 10,000 arrive: it means
-// the child sees SIGUSR1 at least once, tinit stays responsive (the later,
-// distinct SIGUSR2 still arrives and ends the child normally), and not one
-// line of the output is lost.
+// 10,000 SIGUSR1s to tinit while its child writes a numbered line about
+// every millisecond, then one SIGUSR2. Standard signals coalesce in the
+// kernel (a pending one is not queued twice), in tinit and again in the
+// child, so "every one is forwarded or counted" cannot mean 10,000 arrive:
+// it means the child sees SIGUSR1 at least once, tinit stays responsive
+// (the later, distinct SIGUSR2 still arrives and ends the child normally),
+// and not one line of the output is lost. The child is stormWitness, one
+// thread that takes its signals lowest number first: a Go child's threads
+// could take USR2 before a USR1 that tinit sent first.
+const stormWitness = `#include <signal.h>
+#include <stdio.h>
+#include <time.h>
+int main(void) {
+	sigset_t s;
+	struct timespec ms = {0, 1000000};
+	long usr1 = 0, line = 0;
+	sigemptyset(&s);
+	sigaddset(&s, SIGUSR1);
+	sigaddset(&s, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &s, 0);
+	printf("ready\n");
+	fflush(stdout);
+	for (;;) {
+		int sig = sigtimedwait(&s, 0, &ms);
+		if (sig == SIGUSR2) {
+			printf("line %ld\nusr1 %ld\n", line, usr1);
+			return 0;
+		}
+		if (sig == SIGUSR1) {
+			usr1++;
+			continue;
+		}
+		printf("line %ld\n", line++);
+		fflush(stdout);
+	}
+}
+`
+
 func TestHostileSignalStorm(t *testing.T) {
+	witness := buildC(t, "storm", stormWitness)
 	for _, mode := range []string{"Subreaper", "Pid1"} {
 		t.Run(mode, func(t *testing.T) {
-			argv := []string{tinitBin, "--", hostile(t)}
+			argv := []string{tinitBin, "--", witness}
 			if mode == "Pid1" {
-				argv = nsArgv(t, "--", hostile(t))
+				argv = nsArgv(t, "--", witness)
 			}
-			cmd := withEnv(argv, "HOSTILE_MODE=trap")
+			cmd := exec.Command(argv[0], argv[1:]...)
 			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 			out, err := cmd.StdoutPipe()
 			if err != nil {
@@ -212,15 +244,7 @@ int main(void) {
 // goroutine of its own that marked it pending, and USR2's could run before
 // USR1's.
 func TestHostileSignalsKeepTheirOrder(t *testing.T) {
-	gcc := requireTool(t, "gcc", "gcc")
-	dir := t.TempDir()
-	src, witness := filepath.Join(dir, "witness.c"), filepath.Join(dir, "witness")
-	if err := os.WriteFile(src, []byte(orderWitness), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if b, err := exec.Command(gcc, "-O", "-o", witness, src).CombinedOutput(); err != nil {
-		t.Fatalf("gcc: %v\n%s", err, b)
-	}
+	witness := buildC(t, "order", orderWitness)
 	const rounds = 1000
 	for _, mode := range []string{"Subreaper", "Pid1"} {
 		t.Run(mode, func(t *testing.T) {

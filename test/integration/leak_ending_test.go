@@ -288,15 +288,7 @@ int main(void) {
 // TestLeakMainThreadExited: such a holder is found through its threads,
 // shown on stderr and in the report, and ended.
 func TestLeakMainThreadExited(t *testing.T) {
-	gcc := requireTool(t, "gcc", "gcc")
-	dir := t.TempDir()
-	src, bin := filepath.Join(dir, "threadholder.c"), filepath.Join(dir, "threadholder")
-	if err := os.WriteFile(src, []byte(mainThreadExits), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if b, err := exec.Command(gcc, "-O", "-pthread", "-o", bin, src).CombinedOutput(); err != nil {
-		t.Fatalf("gcc: %v\n%s", err, b)
-	}
+	bin := buildC(t, "threadholder", mainThreadExits, "-pthread")
 	forCoreModes(t, func(t *testing.T, m coreMode) {
 		rep := filepath.Join(t.TempDir(), "report.json")
 		r := leakRun(t, m, 60*time.Second, "--grace", "300ms", "--kill-after", "2s", "--report", rep,

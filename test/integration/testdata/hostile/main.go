@@ -32,8 +32,6 @@ func main() {
 		recvFd()
 	case "orphans":
 		orphans(envInt("HOSTILE_N", 10000))
-	case "trap":
-		trap()
 	case "rename":
 		rename()
 	case "storm":
@@ -233,29 +231,6 @@ func rssKB(pid int) int {
 func childrenOf(pid int) int {
 	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
 	return len(strings.Fields(string(b)))
-}
-
-// trap counts SIGUSR1s while writing numbered lines; SIGUSR2 makes it
-// print the count and exit 0.
-func trap() {
-	c := make(chan os.Signal, 1024)
-	signal.Notify(c, syscall.SIGUSR1, syscall.SIGUSR2)
-	fmt.Println("ready")
-	usr1, line := 0, 0
-	tick := time.NewTicker(time.Millisecond)
-	for {
-		select {
-		case s := <-c:
-			if s == syscall.SIGUSR2 {
-				fmt.Printf("line %d\nusr1 %d\n", line, usr1)
-				return
-			}
-			usr1++
-		case <-tick.C:
-			fmt.Printf("line %d\n", line)
-			line++
-		}
-	}
 }
 
 // rename disguises itself: it re-executes itself with an argv of terminal
