@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"tinit/internal/leak"
 	"tinit/internal/leak/leaktest"
 	"tinit/internal/procview"
 	"tinit/internal/tlog"
@@ -17,6 +18,9 @@ import (
 // The rules of the loop, run against a fake world: a clock that moves only
 // when told, snapshots made by hand, and a record of every signal. The
 // integration tests run the same rules with real processes and real time.
+
+// scanInterval is the pace of the rounds of ending, leak's Clocks.Round.
+var scanInterval = leak.ClocksFor(0, 0).Round
 
 const (
 	mainPID  = 10
@@ -117,7 +121,8 @@ func (b *stepBed) step(d time.Duration, exit bool, wake time.Duration, sent ...s
 	b.t.Helper()
 	b.Clock = b.Clock.Add(d)
 	b.Sent = nil
-	gotExit, gotWake := b.r.step(b.Clock)
+	got := b.r.step(b.Clock)
+	gotExit, gotWake := got.Do == leak.Exit, got.Wake
 	if gotExit != exit || gotWake != wake {
 		b.t.Fatalf("at +%v: step = %v, %v; want %v, %v", d, gotExit, gotWake, exit, wake)
 	}
