@@ -1,5 +1,6 @@
 // Package leaktest is a fake leak.System for the tests of what decides whom
-// to signal (the leak package's Ender and the subreaper's loop): a clock
+// to signal and when (the leak package's Ender and Decide, and the
+// subreaper's loop that carries Decide out): a clock
 // that moves only when told, snapshots made by hand, and a record of every
 // signal, so that the rules run in microseconds with no process and no
 // sleep. The integration tests run the same rules on real processes.
