@@ -20,7 +20,7 @@ const mainPID = 10
 // fakeOutput is one stream, bytes pending in it or not.
 type fakeOutput struct{ pending bool }
 
-func (o *fakeOutput) Inodes() map[uint64]string { return map[uint64]string{inoOut: "stdout"} }
+func (o *fakeOutput) Inodes() map[uint64]string { return map[uint64]string{leaktest.InoOut: "stdout"} }
 func (o *fakeOutput) Pending() bool             { return o.pending }
 
 // lines is a Log that keeps every line, Info and Error alike.
@@ -53,16 +53,6 @@ func (b *decideBed) setup(pid1 bool) {
 		Grace: time.Second, KillAfter: 500 * time.Millisecond, Pid1: pid1, Group: mainPID})
 }
 
-// show makes /proc show tinit (pid 1, reading the output) and ps.
-func (b *decideBed) show(ps ...*procview.Proc) {
-	b.Snap = &procview.Snapshot{Self: 1, Procs: map[int]*procview.Proc{
-		1: {PID: 1, State: "S", Cmdline: []string{"tinit"}, Starttime: 1, Reads: map[uint64][]int{inoOut: {3}}},
-	}}
-	for _, p := range ps {
-		b.Snap.Procs[p.PID] = p
-	}
-}
-
 func (b *decideBed) mainExits() { b.f.MainAt = b.Clock }
 
 // complete tells the run its output reached end of file now.
@@ -92,17 +82,7 @@ func (b *decideBed) decide(d time.Duration, want Decision, sent ...string) {
 		b.abandoned++
 		b.complete()
 	}
-	b.sentNow(sent...)
-}
-
-func (b *decideBed) sentNow(sent ...string) {
-	b.t.Helper()
-	if len(b.Sent) != 0 || len(sent) != 0 {
-		if !reflect.DeepEqual(b.Sent, sent) {
-			b.t.Fatalf("sent %v, want %v", b.Sent, sent)
-		}
-	}
-	b.Sent = nil
+	b.ExpectSent(b.t, sent...)
 }
 
 // said checks every log line written so far, and forgets them.
@@ -117,18 +97,13 @@ func (b *decideBed) said(want ...string) {
 	}
 }
 
-func sleeper(pid, ppid int) *procview.Proc {
-	return &procview.Proc{PID: pid, PPID: ppid, State: "S", Cmdline: []string{"sleep", "1000"}, Starttime: uint64(pid),
-		Writes: map[uint64][]int{inoOut: {1}}, KeptWrites: map[uint64]bool{inoOut: true}}
-}
-
 // Grace runs out on the clock: then the holder gets SIGTERM, and SIGKILL
 // kill-after later; when the output is complete and no child is left,
 // the run is over.
 func TestDecideGraceThenTermThenKill(t *testing.T) {
 	b := newDecideBed(t)
 	b.decide(0, noTimer)
-	b.show(sleeper(20, 1))
+	b.Show(leaktest.Sleeper(20, 1))
 	b.mainExits()
 	b.decide(0, wait(time.Second))
 	b.decide(999*time.Millisecond, wait(time.Millisecond))
@@ -141,7 +116,7 @@ func TestDecideGraceThenTermThenKill(t *testing.T) {
 	b.decide(499*time.Millisecond, end)
 	b.decide(time.Millisecond, end, "20:SIGKILL")
 	b.decide(50*time.Millisecond, end, "20:SIGKILL")
-	b.show()
+	b.Show()
 	b.f.Children = false
 	b.complete()
 	b.decide(10*time.Millisecond, exit)
@@ -155,7 +130,7 @@ func TestDecideGraceThenTermThenKill(t *testing.T) {
 // very next round. Only the first stop says it is the first.
 func TestDecideStopCutsGraceShort(t *testing.T) {
 	b := newDecideBed(t)
-	b.show(sleeper(20, 1))
+	b.Show(leaktest.Sleeper(20, 1))
 	b.mainExits()
 	b.decide(0, wait(time.Second))
 	b.decide(100*time.Millisecond, wait(900*time.Millisecond))
@@ -178,16 +153,16 @@ func TestDecideSecondStopKillsNow(t *testing.T) {
 		Writes: map[uint64][]int{inoOut: {1}}, Reads: map[uint64][]int{inoRelay: {0}}}
 	src := &procview.Proc{PID: 31, PPID: 1, State: "S", Cmdline: []string{"seq"}, Starttime: 31,
 		Writes: map[uint64][]int{inoRelay: {1}}}
-	b.show(relay, src)
+	b.Show(relay, src)
 	b.mainExits()
 	b.decide(0, wait(time.Second))
 	b.e.Stop(b.Clock)
 	if b.e.Stop(b.Clock) {
 		t.Fatal("the second stop says it is the first")
 	}
-	b.sentNow("30:SIGKILL", "30:SIGCONT", "31:SIGKILL", "31:SIGCONT")
+	b.ExpectSent(b.t, "30:SIGKILL", "30:SIGCONT", "31:SIGKILL", "31:SIGCONT")
 	b.e.Stop(b.Clock)
-	b.sentNow()
+	b.ExpectSent(b.t)
 	b.decide(0, end, "30:SIGKILL", "31:SIGKILL")
 	b.said("waiting up to 1s for its output to reach end of file",
 		"told again to stop: killing every process that is left",
@@ -209,11 +184,11 @@ func TestDecideRelayLeftWhileDelivering(t *testing.T) {
 	}
 	src := &procview.Proc{PID: 31, PPID: 1, State: "S", Cmdline: []string{"seq"}, Starttime: 31,
 		Writes: map[uint64][]int{inoRelay: {1}}}
-	b.show(relay(), src)
+	b.Show(relay(), src)
 	b.mainExits()
 	b.decide(0, wait(time.Second))
 	b.decide(time.Second, end, "31:SIGTERM")
-	b.show(relay())
+	b.Show(relay())
 	for range 10 {
 		b.Wrote[30] += 4096
 		b.decide(200*time.Millisecond, end)
@@ -227,7 +202,7 @@ func TestDecideRelayLeftWhileDelivering(t *testing.T) {
 // rest is ended, and the run is over when no child is left.
 func TestDecideGiveUpOnUnseenHolderOnlyWhenEmpty(t *testing.T) {
 	b := newDecideBed(t)
-	b.show()
+	b.Show()
 	b.mainExits()
 	b.decide(0, wait(time.Second))
 	b.out.pending = true
@@ -262,7 +237,7 @@ func TestDecideEndRestAfterOutputComplete(t *testing.T) {
 	b := newDecideBed(t)
 	orphan := &procview.Proc{PID: 40, PPID: 1, State: "S", Cmdline: []string{"daemon"}, Starttime: 40}
 	grandchild := &procview.Proc{PID: 41, PPID: 40, State: "T", Cmdline: []string{"sleep"}, Starttime: 41}
-	b.show(orphan, grandchild)
+	b.Show(orphan, grandchild)
 	b.complete()
 	b.decide(0, noTimer)
 	b.mainExits()
@@ -345,22 +320,22 @@ func TestDecideOneSigtermAcrossRoles(t *testing.T) {
 		}
 		return p
 	}
-	b.show(parked(false))
+	b.Show(parked(false))
 	b.mainExits()
 	b.decide(0, wait(time.Second))
 	b.decide(time.Second, end, "40:SIGTERM", "40:SIGCONT")
-	b.show(parked(true))
+	b.Show(parked(true))
 	b.decide(50*time.Millisecond, end)
 	b.decide(400*time.Millisecond, end)
 	b.decide(50*time.Millisecond, end, "40:SIGKILL")
 
 	// A holder that closes its copy is one of the rest: no second SIGTERM.
 	b = newDecideBed(t)
-	b.show(sleeper(20, 1))
+	b.Show(leaktest.Sleeper(20, 1))
 	b.mainExits()
 	b.decide(0, wait(time.Second))
 	b.decide(time.Second, end, "20:SIGTERM")
-	b.show(&procview.Proc{PID: 20, PPID: 1, State: "S", Cmdline: []string{"sleep", "1000"}, Starttime: 20})
+	b.Show(&procview.Proc{PID: 20, PPID: 1, State: "S", Cmdline: []string{"sleep", "1000"}, Starttime: 20})
 	b.complete()
 	b.decide(50*time.Millisecond, end)
 	b.decide(449*time.Millisecond, end)
@@ -371,14 +346,14 @@ func TestDecideOneSigtermAcrossRoles(t *testing.T) {
 // bystander does; what is below a relay waits for its relay.
 func TestDecideBelowSourceEndedAtGrace(t *testing.T) {
 	b := newDecideBed(t)
-	src := sleeper(20, 1)
+	src := leaktest.Sleeper(20, 1)
 	below := &procview.Proc{PID: 21, PPID: 20, State: "S", Cmdline: []string{"sleep", "1000"}, Starttime: 21}
 	relay := &procview.Proc{PID: 30, PPID: 1, State: "S", Cmdline: []string{"xargs"}, Starttime: 30,
 		Writes: map[uint64][]int{inoOut: {1}}, Reads: map[uint64][]int{inoRelay: {0}}}
 	feeder := &procview.Proc{PID: 31, PPID: 1, State: "S", Cmdline: []string{"seq"}, Starttime: 31,
 		Writes: map[uint64][]int{inoRelay: {1}}}
 	belowRelay := &procview.Proc{PID: 32, PPID: 30, State: "S", Cmdline: []string{"sh"}, Starttime: 32}
-	b.show(src, below, relay, feeder, belowRelay)
+	b.Show(src, below, relay, feeder, belowRelay)
 	b.mainExits()
 	b.decide(0, wait(time.Second))
 	b.decide(time.Second, end, "20:SIGTERM", "31:SIGTERM", "21:SIGTERM", "21:SIGCONT")
@@ -391,9 +366,9 @@ func TestDecideBelowSourceEndedAtGrace(t *testing.T) {
 // grace + kill-after + 1 s.
 func TestDecideGiveUpOnHolderInStateD(t *testing.T) {
 	b := newDecideBed(t)
-	frozen := sleeper(20, 1)
+	frozen := leaktest.Sleeper(20, 1)
 	frozen.State = "D"
-	b.show(frozen)
+	b.Show(frozen)
 	b.mainExits()
 	b.decide(0, wait(time.Second))
 	b.decide(time.Second, end, "20:SIGTERM")
@@ -423,7 +398,7 @@ func TestDecideGiveUpOnDeniedAndTraced(t *testing.T) {
 	traced := &procview.Proc{PID: 41, PPID: 1, State: "Z", Cmdline: []string{"sleep"}, Starttime: 41}
 	b.Denied = map[int]bool{40: true}
 	b.Tracers = map[int]int{41: 77}
-	b.show(root, traced)
+	b.Show(root, traced)
 	b.complete()
 	b.mainExits()
 	b.decide(0, end, "40:SIGTERM", "40:SIGCONT", "41:SIGTERM", "41:SIGCONT")
@@ -443,7 +418,7 @@ func TestDecideGiveUpOnDeniedAndTraced(t *testing.T) {
 func TestDecideUnreadableFdsLeaked(t *testing.T) {
 	b := newDecideBed(t)
 	b.Hidden = map[int]bool{40: true}
-	b.show(&procview.Proc{PID: 40, PPID: 1, State: "S", Cmdline: []string{"secret"}, Starttime: 40})
+	b.Show(&procview.Proc{PID: 40, PPID: 1, State: "S", Cmdline: []string{"secret"}, Starttime: 40})
 	b.mainExits()
 	b.decide(0, wait(time.Second))
 	b.decide(time.Second, end, "40:SIGTERM", "40:SIGCONT")
@@ -463,14 +438,14 @@ func TestDecideUnreadableFdsLeaked(t *testing.T) {
 // state D is given up on the reap allowance after it, as on the clock.
 func TestDecideSecondStopGivesUpOnStateD(t *testing.T) {
 	b := newDecideBed(t)
-	frozen := sleeper(20, 1)
+	frozen := leaktest.Sleeper(20, 1)
 	frozen.State = "D"
-	b.show(frozen)
+	b.Show(frozen)
 	b.mainExits()
 	b.decide(0, wait(time.Second))
 	b.e.Stop(b.Clock)
 	b.e.Stop(b.Clock)
-	b.sentNow("20:SIGKILL", "20:SIGCONT")
+	b.ExpectSent(b.t, "20:SIGKILL", "20:SIGCONT")
 	b.decide(0, end, "20:SIGKILL")
 	b.decide(499*time.Millisecond, end, "20:SIGKILL")
 	b.decide(time.Millisecond, giveUp, "20:SIGKILL")

@@ -25,11 +25,7 @@ import (
 // scanInterval is the pace of the rounds of ending, leak's Clocks.Round.
 var scanInterval = leak.ClocksFor(0, 0).Round
 
-const (
-	mainPID  = 10
-	inoOut   = 100
-	inoRelay = 300
-)
+const mainPID = 10
 
 type exited struct {
 	pid int
@@ -57,7 +53,7 @@ type fakeOutput struct {
 	abandoned int // how many times Abandon was called
 }
 
-func (o *fakeOutput) Inodes() map[uint64]string { return map[uint64]string{inoOut: "stdout"} }
+func (o *fakeOutput) Inodes() map[uint64]string { return map[uint64]string{leaktest.InoOut: "stdout"} }
 func (o *fakeOutput) Pending() bool             { return o.pending }
 func (o *fakeOutput) Done() <-chan struct{} {
 	c := make(chan struct{})
@@ -99,16 +95,6 @@ func newStepBed(t *testing.T) *stepBed {
 	return &stepBed{fakeWorld: f, out: o, r: r, logs: rd, t: t}
 }
 
-// show makes /proc show tinit (pid 1, reading the output) and ps.
-func (b *stepBed) show(ps ...*procview.Proc) {
-	b.Snap = &procview.Snapshot{Self: 1, Procs: map[int]*procview.Proc{
-		1: {PID: 1, State: "S", Cmdline: []string{"tinit"}, Starttime: 1, Reads: map[uint64][]int{inoOut: {3}}},
-	}}
-	for _, p := range ps {
-		b.Snap.Procs[p.PID] = p
-	}
-}
-
 // mainExits reaps the main child, as the loop does on SIGCHLD.
 func (b *stepBed) mainExits() {
 	b.exits = append(b.exits, exited{mainPID, unix.WaitStatus(3 << 8)})
@@ -129,17 +115,7 @@ func (b *stepBed) step(d time.Duration, exit bool, wake time.Duration, sent ...s
 	if gotExit != exit || gotWake != wake {
 		b.t.Fatalf("at +%v: step = %v, %v; want %v, %v", d, gotExit, gotWake, exit, wake)
 	}
-	b.sentNow(sent...)
-}
-
-func (b *stepBed) sentNow(sent ...string) {
-	b.t.Helper()
-	if len(b.Sent) != 0 || len(sent) != 0 {
-		if !reflect.DeepEqual(b.Sent, sent) {
-			b.t.Fatalf("sent %v, want %v", b.Sent, sent)
-		}
-	}
-	b.Sent = nil
+	b.ExpectSent(b.t, sent...)
 }
 
 // said checks every log line written so far, and forgets them.
@@ -163,18 +139,13 @@ func (b *stepBed) said(lines ...string) {
 	}
 }
 
-func sleeper(pid, ppid int) *procview.Proc {
-	return &procview.Proc{PID: pid, PPID: ppid, State: "S", Cmdline: []string{"sleep", "1000"}, Starttime: uint64(pid),
-		Writes: map[uint64][]int{inoOut: {1}}, KeptWrites: map[uint64]bool{inoOut: true}}
-}
-
 // Grace runs out on the clock: then the holder gets SIGTERM, and SIGKILL
 // kill-after later; when the output is complete and no child is left,
 // tinit exits, and its report has the times and the leak the loop saw.
 func TestStepGraceThenTermThenKill(t *testing.T) {
 	b := newStepBed(t)
 	b.step(0, false, -1)
-	b.show(sleeper(20, 1))
+	b.Show(leaktest.Sleeper(20, 1))
 	b.mainExits()
 	b.step(0, false, time.Second)
 	b.step(999*time.Millisecond, false, time.Millisecond)
@@ -187,7 +158,7 @@ func TestStepGraceThenTermThenKill(t *testing.T) {
 	b.step(499*time.Millisecond, false, scanInterval)
 	b.step(time.Millisecond, false, scanInterval, "20:SIGKILL")
 	b.step(50*time.Millisecond, false, scanInterval, "20:SIGKILL")
-	b.show()
+	b.Show()
 	b.left = false
 	b.complete()
 	b.step(10*time.Millisecond, true, 0)
@@ -202,7 +173,7 @@ func TestStepGraceThenTermThenKill(t *testing.T) {
 // holder gets SIGTERM in the very next step.
 func TestStepStopSignalSkipsGrace(t *testing.T) {
 	b := newStepBed(t)
-	b.show(sleeper(20, 1))
+	b.Show(leaktest.Sleeper(20, 1))
 	b.mainExits()
 	b.step(0, false, time.Second)
 	b.r.forward(unix.SIGTERM)
@@ -266,16 +237,10 @@ func TestStepUnreadableFdsReported(t *testing.T) {
 	b := newStepBed(t)
 	secret := &procview.Proc{PID: 40, PPID: 1, State: "S", Cmdline: []string{"secret"}, Starttime: 40}
 	b.Hidden = map[int]bool{40: true}
-	b.show(secret)
+	b.Show(secret)
 	b.mainExits()
 	b.step(0, false, time.Second)
 	b.step(time.Second, false, scanInterval, "40:SIGTERM", "40:SIGCONT")
-	b.said("main child 10 exited with status 3", "waiting up to 1s for its output to reach end of file",
-		"the first look for holders took 0s",
-		"the main child exited 1s ago, but its output is still open, and tinit may not read the fds of 1 process that may hold it; ending it:",
-		"  1 [sleeping] tinit",
-		"  └─ 40 [sleeping] secret  <- its fds cannot be read",
-		"ending the processes that are left")
 	b.step(50*time.Millisecond, false, scanInterval)
 	rep := b.r.report(3)
 	if len(rep.Leaked) != 1 || rep.Leaked[0].PID != 40 || !rep.Leaked[0].Unreadable || rep.Leaked[0].Signal != "SIGTERM" {
