@@ -66,6 +66,7 @@ func (e *Ending) next(now time.Time, f Facts) phase {
 		case complete:
 			return endingRest
 		case e.stops > 0 || !now.Before(e.graceEnd(f)):
+			// A stop signal after the main child exited cuts grace short.
 			return endingHolders
 		}
 	case endingHolders:

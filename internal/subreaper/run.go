@@ -109,8 +109,9 @@ type run struct {
 	mainWS   unix.WaitStatus
 	mainAt   time.Time // when the main child was reaped; zero while it runs
 	children bool
-	// drainedAt is when both pipes reached end of file; zero before. The
-	// output may be complete before the main child exits.
+	// drainedAt is when the output was complete: both pipes at end of
+	// file, or given up on; zero before. It may be before the main child
+	// exits.
 	drainedAt time.Time
 	ending    *leak.Ending
 }
