@@ -4,9 +4,12 @@ import "time"
 
 // Clocks are the end phase's waits, each under its own name, so that a
 // reader sees which rule a wait belongs to and one can change without the
-// others. --kill-after sets all three today (ClocksFor); grace, which comes
-// before the end phase, is subreaper's.
+// others. --grace sets Grace, --kill-after the three after it (ClocksFor).
 type Clocks struct {
+	// Grace is how long the output has, once the main child exited, to
+	// reach end of file before what holds it is ended; a stop signal
+	// cuts it short (see Ending.Stop).
+	Grace time.Duration
 	// TermToKill is how long a process has between its SIGTERM and its
 	// SIGKILL (see Escalation).
 	TermToKill time.Duration
@@ -17,11 +20,16 @@ type Clocks struct {
 	// in it, while no process that holds it can be found, before tinit
 	// stops waiting for it (see Ending.giveUpIfUnseen).
 	Unseen time.Duration
+	// Round is how long Decide waits between two rounds of ending: often
+	// enough that a fork loop cannot outrun tinit for long, rarely enough
+	// that scanning /proc stays a small cost.
+	Round time.Duration
 }
 
-// ClocksFor is the clocks --kill-after sets.
-func ClocksFor(killAfter time.Duration) Clocks {
-	return Clocks{TermToKill: killAfter, RelayIdle: killAfter, Unseen: killAfter}
+// ClocksFor is the clocks --grace and --kill-after set.
+func ClocksFor(grace, killAfter time.Duration) Clocks {
+	return Clocks{Grace: grace, TermToKill: killAfter, RelayIdle: killAfter, Unseen: killAfter,
+		Round: 50 * time.Millisecond}
 }
 
 // ReapAllowance is how long after its SIGKILL a process may take to die

@@ -36,7 +36,7 @@ type Ender struct {
 // NewEnder is an Ender that acts through sys, giving sources killAfter
 // between SIGTERM and SIGKILL.
 func NewEnder(sys System, killAfter time.Duration) *Ender {
-	return newEnder(sys, ClocksFor(killAfter), record{})
+	return newEnder(sys, ClocksFor(0, killAfter), record{})
 }
 
 func newEnder(sys System, c Clocks, sent record) *Ender {

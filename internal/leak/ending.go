@@ -11,10 +11,12 @@ import (
 
 // Setup is what an Ending needs to know of the run.
 type Setup struct {
-	System    System
-	Log       Log
-	Output    Output
-	KillAfter time.Duration // --kill-after, which sets the Clocks (ClocksFor)
+	System System
+	Log    Log
+	Output Output
+	// Grace and KillAfter are --grace and --kill-after, which set the
+	// Clocks (ClocksFor).
+	Grace, KillAfter time.Duration
 	// Pid1: tinit is pid 1 of its namespace, so without /proc it can
 	// still signal every process there (kill -1).
 	Pid1 bool
@@ -24,14 +26,17 @@ type Setup struct {
 }
 
 // Ending is what tinit does, round by round, about the processes the main
-// child left behind: end the holders of the output, and beside them the
-// bystanders that hold none of it (Holders), then, once the output is
-// complete, every descendant left (Rest), and tell on stderr what it found
-// and did. Which of the two runs when is the caller's loop's
-// to decide.
+// child left behind: once the grace is over, end the holders of the output,
+// and beside them the bystanders that hold none of it (holdersRound), then,
+// once the output is complete, every descendant left (endRest), and tell on
+// stderr what it found and did. Which of them runs when, and when tinit is
+// done, is Decide's to say.
 type Ending struct {
 	Setup
-	clocks  Clocks
+	clocks Clocks
+	phase  phase
+	// stops counts stop signals after the main child exited (see Stop).
+	stops   int
 	holders *Ender
 	rest    Escalation
 	sent    record // what each process has had, from either
@@ -42,7 +47,7 @@ type Ending struct {
 	// a pipe; zero while either is the case.
 	unseenSince time.Time
 	gaveUp      bool
-	// stuck is what the last round of Rest found left, when all of it
+	// stuck is what the last round of endRest found left, when all of it
 	// had its SIGKILL the reap allowance ago and is still there.
 	stuck []*procview.Proc
 	// looked are the descendants whose fds were checked for being
@@ -60,28 +65,20 @@ type Ending struct {
 // NewEnding is an Ending for the run s describes.
 func NewEnding(s Setup) *Ending {
 	sent := record{}
-	c := ClocksFor(s.KillAfter)
+	c := ClocksFor(s.Grace, s.KillAfter)
 	return &Ending{Setup: s, clocks: c, holders: newEnder(s.System, c, sent), rest: Escalation{KillAfter: c.TermToKill}, sent: sent}
 }
 
-// Holders is one round of ending what keeps the output open, mainAt being
-// when the main child exited; children tells whether tinit has any child
-// left. It signals what the round calls for, and decides, once, to give up
-// on the output when what holds it is beyond reach (see Decision).
-func (e *Ending) Holders(now, mainAt time.Time, children bool) Decision {
-	if e.holdersRound(now, mainAt, children) {
-		return GiveUpOnOutput
-	}
-	return KeepWaiting
-}
-
-// holdersRound is Holders' round; true to give up on the output.
+// holdersRound is one round of ending what keeps the output open, mainAt
+// being when the main child exited; children tells whether tinit has any
+// child left. It signals what the round calls for, and tells, once, to give
+// up on the output when what holds it is beyond reach (GiveUpOnOutput).
 func (e *Ending) holdersRound(now, mainAt time.Time, children bool) (giveUp bool) {
 	snap, err := e.System.ScanOwn()
 	if err != nil {
 		e.sayNoProc(err)
-		e.Rest(now)
-		if e.OutOfReach(now) {
+		e.endRest(now)
+		if e.outOfReach(now) {
 			// What tinit can name has had its SIGKILL: what still
 			// holds the output is beyond reach, and waiting longer
 			// would only stretch the bound.
@@ -146,19 +143,15 @@ func (e *Ending) giveUp() bool {
 	return true
 }
 
-// KillNow answers a second stop signal after the main child exited, as a
-// second Ctrl-C does in docker compose: SIGKILL to every holder and every
-// descendant at once, and in every round after, with no more waiting.
-func (e *Ending) KillNow(now time.Time) {
+// killNow answers a second stop signal after the main child exited (see
+// Stop): SIGKILL to every holder and every descendant at once, and in every
+// round after, with no more waiting.
+func (e *Ending) killNow(now time.Time) {
 	e.Log.Error("told again to stop: killing every process that is left")
 	e.holders.KillNow()
 	e.rest.KillNow(now)
 	e.signalDescendants(unix.SIGKILL)
 }
-
-// OutputComplete is told once both pipes have reached end of file: the
-// forks not yet counted on stderr are counted now.
-func (e *Ending) OutputComplete(now time.Time) { e.sayForks(now, true) }
 
 // Leaks are every holder acted on, in the order first seen, then what
 // ReportLeft drew.

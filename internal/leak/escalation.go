@@ -9,7 +9,7 @@ import (
 // Escalation is the one rule by which tinit ends what is left: SIGTERM
 // first, then SIGKILL once KillAfter has passed since the first SIGTERM, or
 // at once after KillNow. The Ender follows it for the sources that hold the
-// output, Rest for every other descendant, each on a clock of its own; what
+// output, endRest for every other descendant, each on a clock of its own; what
 // each process has had is in one record both share, so a process that moves
 // from one to the other is never sent a second SIGTERM.
 type Escalation struct {

@@ -13,7 +13,7 @@ import (
 func (e *Ending) ReportLeft(why string) bool {
 	snap, err := e.System.Scan()
 	if err != nil {
-		return false // Rest says why it cannot name them
+		return false // endRest says why it cannot name them
 	}
 	left := snap.Descendants(snap.Self)
 	if len(left) == 0 {

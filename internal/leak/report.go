@@ -104,9 +104,9 @@ func (e *Ending) sayNoProc(err error) {
 	e.Log.Error("cannot see which processes hold the output (", err.Error(), "); ending ", who, " instead")
 }
 
-// LeaveUnreachable says why tinit exits while descendants are left, and
-// with /proc which they are and why each is: see OutOfReach.
-func (e *Ending) LeaveUnreachable() {
+// leaveUnreachable says why tinit exits while descendants are left, and
+// with /proc which they are and why each is: see outOfReach.
+func (e *Ending) leaveUnreachable() {
 	if e.said.noProc {
 		e.Log.Error("descendants that left the main child's process group are still running; without /proc tinit cannot name them, so it exits without them")
 		return

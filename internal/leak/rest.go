@@ -8,12 +8,12 @@ import (
 	"tinit/internal/procview"
 )
 
-// Rest is one round of ending the descendants left once the output is
+// endRest is one round of ending the descendants left once the output is
 // complete (or, without /proc, everything tinit can name, holders
 // included): the Escalation's SIGTERM to each, then its SIGKILL every
 // round. The clock may have started already, when the grace ended, for
 // the bystanders (see endBystanders).
-func (e *Ending) Rest(now time.Time) {
+func (e *Ending) endRest(now time.Time) {
 	snap, err := e.System.Scan()
 	if err != nil {
 		e.sayNoProc(err)
@@ -124,7 +124,7 @@ func (e *Ending) signalReachable(sig unix.Signal) {
 	_ = e.System.Kill(target, unix.SIGCONT)
 }
 
-// OutOfReach tells that the children left are beyond what tinit can end or
+// outOfReach tells that the children left are beyond what tinit can end or
 // reap. With /proc, that is when every descendant left has had its SIGKILL
 // the reap allowance ago and is still there: it will not die (state D), may
 // not be signalled (EPERM), or is a zombie only its tracer may reap. Without
@@ -133,7 +133,7 @@ func (e *Ending) signalReachable(sig unix.Signal) {
 // stops waiting once the group's SIGKILL is due and kill(2) says the group
 // is empty, which a round after the SIGKILL it is; or, if something in it
 // will not die, the reap allowance after that.
-func (e *Ending) OutOfReach(now time.Time) bool {
+func (e *Ending) outOfReach(now time.Time) bool {
 	if !e.said.noProc {
 		return e.stuck != nil
 	}

@@ -33,7 +33,8 @@ func (r *run) unpause(sig unix.Signal) {
 		r.l.Debug("pausing: no child to forward ", SignalName(sig), " to")
 		return
 	}
-	r.mainAt, r.stops = r.sys.Now(), 1
+	r.mainAt = r.sys.Now()
+	r.ending.Stop(r.mainAt)
 	// Orphans are adopted without a SIGCHLD: only a reap tells whether
 	// any is here now.
 	r.children = r.reap()

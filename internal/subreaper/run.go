@@ -18,11 +18,6 @@ import (
 	"tinit/internal/render"
 )
 
-// scanInterval paces the rounds of ending leaked processes: often enough that
-// a fork loop cannot outrun tinit for long, rarely enough that scanning /proc
-// stays a small cost.
-const scanInterval = 50 * time.Millisecond
-
 // reapBackstop bounds how long a lost SIGCHLD can hide a child's exit:
 // qemu-user now and then never delivers one to an emulated tinit.
 const reapBackstop = 250 * time.Millisecond
@@ -110,18 +105,15 @@ type run struct {
 	start time.Time
 	state *state.File // what tinit ps reads
 
-	phase    phase
 	mainPID  int
 	mainWS   unix.WaitStatus
 	mainAt   time.Time // when the main child was reaped; zero while it runs
 	children bool
-	// drainedAt is when both pipes reached end of file; zero before. The
-	// output may be complete before the main child exits.
+	// drainedAt is when the output was complete: both pipes at end of
+	// file, or given up on; zero before. It may be before the main child
+	// exits.
 	drainedAt time.Time
-	// stops counts stop signals after the main child exited: the first
-	// cuts grace short, the second kills everything left.
-	stops  int
-	ending *leak.Ending
+	ending    *leak.Ending
 }
 
 // outputComplete notes that the output is complete, and tells, with -v,
@@ -142,7 +134,7 @@ func (r *run) outputComplete(now time.Time) {
 // newEnding readies the ending of what the main child will leave.
 func (r *run) newEnding() {
 	r.ending = leak.NewEnding(leak.Setup{System: r.sys, Log: r.l, Output: r.out,
-		KillAfter: r.cfg.KillAfter, Pid1: r.pid1, Group: r.mainPID})
+		Grace: r.cfg.Grace, KillAfter: r.cfg.KillAfter, Pid1: r.pid1, Group: r.mainPID})
 }
 
 func (r *run) loop() int {
@@ -151,10 +143,11 @@ func (r *run) loop() int {
 	drainDone := r.out.Done()
 	r.children = r.reap()
 	for {
-		exit, wake := r.step(r.sys.Now())
-		if exit {
+		d := r.step(r.sys.Now())
+		if d.Do == leak.Exit {
 			return r.finish()
 		}
+		wake := d.Wake
 		if wake < 0 || wake > reapBackstop {
 			wake = reapBackstop
 		}
@@ -175,34 +168,21 @@ func (r *run) loop() int {
 	}
 }
 
-// step moves the phase on and does one round of what it asks for. tinit is
-// done once the main child has exited, its output pipes have reached end
-// of file, and no descendant is left. step returns how long until it wants
-// to run again, or -1 for not until something happens.
-func (r *run) step(now time.Time) (exit bool, wake time.Duration) {
+// step gathers what the loop knows, asks the ending what to do (leak's
+// Decide, which also signals what a round calls for), and carries out the
+// rest: giving up on the output, or exiting.
+func (r *run) step(now time.Time) leak.Decision {
 	if !r.drainedAt.IsZero() && !r.mainAt.IsZero() && r.children {
 		// A child may have exited with its SIGCHLD still on the way:
 		// a round of ending the rest would find nothing to end.
 		r.children = r.reap()
 	}
-	r.advance(now)
-	switch r.phase {
-	case childRunning:
-		return false, -1
-	case grace:
-		return false, r.graceEnd().Sub(now)
-	case endingHolders:
-		if r.ending.Holders(now, r.mainAt, r.children) == leak.GiveUpOnOutput {
-			r.out.Abandon()
-			r.outputComplete(now)
-			r.advance(now)
-		}
-		return false, scanInterval
-	case endingRest:
-		r.ending.Rest(now)
-		return false, scanInterval
+	d := r.ending.Decide(now, leak.Facts{MainAt: r.mainAt, CompleteAt: r.drainedAt, Children: r.children})
+	if d.Do == leak.GiveUpOnOutput {
+		r.out.Abandon()
+		r.outputComplete(now)
 	}
-	return true, 0
+	return d
 }
 
 func (r *run) onReap(pid int, ws unix.WaitStatus, name string) {
@@ -243,15 +223,8 @@ func (r *run) forward(sig unix.Signal) {
 	if !r.mainAt.IsZero() {
 		switch sig {
 		case unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT:
-			// As a second Ctrl-C does in docker compose, the second
-			// stop kills everything; later ones change nothing, so a
-			// storm of them cannot make the loop scan /proc per signal.
-			r.stops++
-			switch r.stops {
-			case 1:
+			if r.ending.Stop(r.sys.Now()) {
 				r.l.Info(SignalName(sig), " after the main child exited: ending what is left now")
-			case 2:
-				r.ending.KillNow(r.sys.Now())
 			}
 		}
 		return

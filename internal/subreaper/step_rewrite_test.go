@@ -6,6 +6,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"tinit/internal/leak/leaktest"
 	"tinit/internal/procview"
 )
 
@@ -25,18 +26,18 @@ func TestStepRewriteMeetsStopRules(t *testing.T) {
 	} {
 		b := newStepBed(t)
 		b.r.cfg.Rewrite = c.rewrite
-		b.show(sleeper(20, 1))
+		b.Show(leaktest.Sleeper(20, 1))
 		b.mainExits()
 		b.step(0, false, time.Second)
 		b.r.forward(c.sig)
 		if c.stops {
 			b.step(100*time.Millisecond, false, scanInterval, "20:SIGTERM")
 			b.r.forward(c.sig)
-			b.sentNow("20:SIGKILL", "20:SIGCONT")
+			b.ExpectSent(b.t, "20:SIGKILL", "20:SIGCONT")
 		} else {
 			b.step(100*time.Millisecond, false, 900*time.Millisecond)
 			b.r.forward(c.sig)
-			b.sentNow()
+			b.ExpectSent(b.t)
 		}
 	}
 }
@@ -59,11 +60,11 @@ func TestStepPauseEndsOnTerm(t *testing.T) {
 	b := newPauseBed(t)
 	b.left = true // adopted after the loop's first reap, with no SIGCHLD
 	orphan := &procview.Proc{PID: 40, PPID: 1, State: "S", Cmdline: []string{"daemon"}, Starttime: 40}
-	b.show(orphan)
+	b.Show(orphan)
 	b.step(0, false, -1)
 	for _, sig := range []unix.Signal{unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGTSTP} {
 		b.r.forward(sig)
-		b.sentNow()
+		b.ExpectSent(b.t)
 		b.step(time.Second, false, -1)
 	}
 	b.r.forward(unix.SIGTERM)
@@ -92,16 +93,16 @@ func TestStepPauseRewriteAndSecondStop(t *testing.T) {
 	b := newPauseBed(t)
 	b.r.cfg.Rewrite = map[unix.Signal]unix.Signal{unix.SIGUSR1: unix.SIGINT, unix.SIGTERM: 0}
 	b.left = true
-	b.show(&procview.Proc{PID: 40, PPID: 1, State: "S", Cmdline: []string{"daemon"}, Starttime: 40})
+	b.Show(&procview.Proc{PID: 40, PPID: 1, State: "S", Cmdline: []string{"daemon"}, Starttime: 40})
 	b.r.forward(unix.SIGTERM)
 	b.step(time.Second, false, -1)
 	b.r.forward(unix.SIGUSR1)
 	b.step(0, false, scanInterval, "40:SIGTERM", "40:SIGCONT")
 	b.r.forward(unix.SIGUSR1)
-	b.sentNow("40:SIGKILL", "40:SIGCONT")
+	b.ExpectSent(b.t, "40:SIGKILL", "40:SIGCONT")
 
 	b = newPauseBed(t)
-	b.show()
+	b.Show()
 	b.r.forward(unix.SIGINT)
 	b.step(0, true, 0)
 	b.said("SIGINT ended the pause; nothing is left")

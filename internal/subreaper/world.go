@@ -6,10 +6,10 @@ import (
 	"tinit/internal/leak"
 )
 
-// world is what the loop's decisions ask of the outside: the clock, /proc
-// and signals (leak.System), and reaping. osWorld is the real one; tests
-// of step fake it, so that the rules for grace, escalation and giving up
-// run in microseconds, with no process and no sleep.
+// world is what the loop and leak's decisions ask of the outside: the
+// clock, /proc and signals (leak.System), and reaping. osWorld is the real
+// one; tests of step fake it, so that the loop's part runs in
+// microseconds, with no process and no sleep.
 type world interface {
 	leak.System
 	// reap is reapAll: it reaps every child that has exited and tells

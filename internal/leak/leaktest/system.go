@@ -1,5 +1,6 @@
 // Package leaktest is a fake leak.System for the tests of what decides whom
-// to signal (the leak package's Ender and the subreaper's loop): a clock
+// to signal and when (the leak package's Ender and Decide, and the
+// subreaper's loop that carries Decide out): a clock
 // that moves only when told, snapshots made by hand, and a record of every
 // signal, so that the rules run in microseconds with no process and no
 // sleep. The integration tests run the same rules on real processes.
@@ -7,6 +8,8 @@ package leaktest
 
 import (
 	"fmt"
+	"reflect"
+	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -69,4 +72,35 @@ func (f *System) Kill(pid int, sig unix.Signal) error {
 	}
 	f.groupKilled = f.groupKilled || (f.GroupEmptiesOnKill && sig == unix.SIGKILL)
 	return nil
+}
+
+// InoOut is the pipe inode of the output that Show's tinit reads.
+const InoOut = 100
+
+// Show makes /proc show tinit (pid 1, reading InoOut) and ps.
+func (f *System) Show(ps ...*procview.Proc) {
+	f.Snap = &procview.Snapshot{Self: 1, Procs: map[int]*procview.Proc{
+		1: {PID: 1, State: "S", Cmdline: []string{"tinit"}, Starttime: 1, Reads: map[uint64][]int{InoOut: {3}}},
+	}}
+	for _, p := range ps {
+		f.Snap.Procs[p.PID] = p
+	}
+}
+
+// Sleeper is a leaked `sleep 1000` that holds InoOut on its fd 1.
+func Sleeper(pid, ppid int) *procview.Proc {
+	return &procview.Proc{PID: pid, PPID: ppid, State: "S", Cmdline: []string{"sleep", "1000"}, Starttime: uint64(pid),
+		Writes: map[uint64][]int{InoOut: {1}}, KeptWrites: map[uint64]bool{InoOut: true}}
+}
+
+// ExpectSent fails t unless what was sent since the last call is want, in
+// that order, and forgets it.
+func (f *System) ExpectSent(t testing.TB, want ...string) {
+	t.Helper()
+	if len(f.Sent) != 0 || len(want) != 0 {
+		if !reflect.DeepEqual(f.Sent, want) {
+			t.Fatalf("sent %v, want %v", f.Sent, want)
+		}
+	}
+	f.Sent = nil
 }
