@@ -134,7 +134,10 @@ func TestFinishEndsThoughTheWriterNeverStops(t *testing.T) {
 				defer unix.Close(writer)
 				// Until the forwarder closes the read end: EPIPE (tests
 				// ignore SIGPIPE on fds other than 1 and 2).
-				for quietio.WriteAll(writer, line) == nil {
+				for {
+					if _, err := quietio.WriteAll(writer, line); err != nil {
+						break
+					}
 				}
 			}()
 			// A reader slower than the writer: the pipe stays full.

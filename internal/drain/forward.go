@@ -143,7 +143,7 @@ func (s *Stream) copyOnce() (eof bool, err error) {
 	if n == 0 {
 		return true, nil
 	}
-	if err := quietio.WriteAll(s.Out, buf[:n]); err != nil {
+	if _, err := quietio.WriteAll(s.Out, buf[:n]); err != nil {
 		s.outFailed(err)
 	}
 	return false, nil

@@ -74,18 +74,20 @@ func (s *Stream) forwardLines() {
 }
 
 // handOut writes b to tinit's output and then to the copy file, under the
-// lock the two streams share when they share a destination.
+// lock the two streams share when they share a destination. The copy holds
+// exactly what was forwarded, as tee -a's file does: all of b, or, when the
+// output breaks partway through b, the part the output took.
 func (s *Stream) handOut(b []byte) {
 	if s.lines != nil {
 		s.lines.Lock()
 		defer s.lines.Unlock()
 	}
-	if err := quietio.WriteAll(s.Out, b); err != nil {
+	n, err := quietio.WriteAll(s.Out, b)
+	if err != nil {
 		s.outFailed(err)
-		return
 	}
-	if s.copy != nil {
-		if whole, err := s.copy.append(b); err != nil {
+	if s.copy != nil && n > 0 {
+		if whole, err := s.copy.append(b[:n]); err != nil {
 			s.copyFailed(err, whole)
 		}
 	}

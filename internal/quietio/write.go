@@ -82,7 +82,7 @@ func WriteQuiet(fd int, b []byte) error {
 		return err
 	}
 	defer unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
-	err := WriteAll(fd, b)
+	_, err := WriteAll(fd, b)
 	DropOwnSignal(err)
 	return err
 }
@@ -93,15 +93,19 @@ func WriteQuiet(fd int, b []byte) error {
 // runtime would crash instead of saying why tinit stops. Until tinit
 // catches them, a SIGPIPE or SIGXFSZ the write raises is the runtime's,
 // which drops it, and SIGTTOU stops tinit as it would any background job.
-func WriteBeforeSignals(fd int, b []byte) error { return WriteAll(fd, b) }
+func WriteBeforeSignals(fd int, b []byte) error {
+	_, err := WriteAll(fd, b)
+	return err
+}
 
 // WriteAll writes all of b to fd as it is, waiting out EINTR and an fd
-// someone set O_NONBLOCK on. It holds back no signal itself: for threads
-// that called BlockWriteSignals (drain's forwarders), and for
-// WriteBeforeSignals.
-func WriteAll(fd int, b []byte) error {
-	for len(b) > 0 {
-		n, err := unix.Write(fd, b)
+// someone set O_NONBLOCK on, and says how much of b went out before an
+// error: a copy of the output must hold that much too. It holds back no
+// signal itself: for threads that called BlockWriteSignals (drain's
+// forwarders), and for WriteBeforeSignals.
+func WriteAll(fd int, b []byte) (written int, err error) {
+	for written < len(b) {
+		n, err := unix.Write(fd, b[written:])
 		if err == unix.EINTR || err == unix.EAGAIN {
 			if err == unix.EAGAIN {
 				WaitWritable(fd)
@@ -109,11 +113,11 @@ func WriteAll(fd int, b []byte) error {
 			continue
 		}
 		if err != nil {
-			return err
+			return written, err
 		}
-		b = b[n:]
+		written += n
 	}
-	return nil
+	return written, nil
 }
 
 // WaitWritable copes with an output fd someone else set O_NONBLOCK on (the
