@@ -59,37 +59,8 @@ func TestHostileSignalStorm(t *testing.T) {
 	witness := buildC(t, "storm", stormWitness)
 	for _, mode := range []string{"Subreaper", "Pid1"} {
 		t.Run(mode, func(t *testing.T) {
-			argv := []string{tinitBin, "--", witness}
-			if mode == "Pid1" {
-				argv = nsArgv(t, "--", witness)
-			}
-			cmd := exec.Command(argv[0], argv[1:]...)
-			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-			out, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			var stderr strings.Builder
-			cmd.Stderr = &stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
-			lines := make(chan string, 1<<16)
-			go func() {
-				sc := bufio.NewScanner(out)
-				for sc.Scan() {
-					lines <- sc.Text()
-				}
-				close(lines)
-			}()
-			if l := <-lines; l != "ready" {
-				t.Fatalf("first line %q, want ready", l)
-			}
-			pid := cmd.Process.Pid
-			if mode == "Pid1" {
-				pid = childOf(t, pid)
-			}
+			w := startWitness(t, mode, witness)
+			pid, lines := w.pid, w.lines
 			for i := 0; i < 10000; i++ {
 				if err := syscall.Kill(pid, syscall.SIGUSR1); err != nil {
 					t.Fatalf("kill %d: %v", i, err)
@@ -113,10 +84,10 @@ func TestHostileSignalStorm(t *testing.T) {
 					t.Fatalf("no exit 30 s after SIGUSR2; last lines %q", got[max(0, len(got)-3):])
 				}
 			}
-			err = cmd.Wait()
+			err := w.cmd.Wait()
 			t.Logf("exit %v %v after SIGUSR2", err, time.Since(sent))
-			if err != nil || stderr.String() != "" {
-				t.Fatalf("tinit: %v, stderr %q; want exit 0 and nothing on stderr", err, stderr.String())
+			if err != nil || w.stderr.String() != "" {
+				t.Fatalf("tinit: %v, stderr %q; want exit 0 and nothing on stderr", err, w.stderr.String())
 			}
 			checkStormLines(t, got)
 		})
@@ -248,49 +219,9 @@ func TestHostileSignalsKeepTheirOrder(t *testing.T) {
 	const rounds = 1000
 	for _, mode := range []string{"Subreaper", "Pid1"} {
 		t.Run(mode, func(t *testing.T) {
-			argv := []string{tinitBin, "--", witness}
-			if mode == "Pid1" {
-				argv = nsArgv(t, "--", witness)
-			}
-			cmd := exec.Command(argv[0], argv[1:]...)
-			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-			out, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			var stderr strings.Builder
-			cmd.Stderr = &stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
-			lines := make(chan string, 16)
-			go func() {
-				sc := bufio.NewScanner(out)
-				for sc.Scan() {
-					lines <- sc.Text()
-				}
-				close(lines)
-			}()
-			next := func() string {
-				select {
-				case l, ok := <-lines:
-					if !ok {
-						t.Fatalf("the output ended early; stderr %q", stderr.String())
-					}
-					return l
-				case <-time.After(10 * time.Second):
-					t.Fatalf("no line from the child in 10 s")
-				}
-				return ""
-			}
-			if l := next(); l != "ready" {
-				t.Fatalf("first line %q, want ready", l)
-			}
-			pid := cmd.Process.Pid
-			if mode == "Pid1" {
-				pid = childOf(t, pid)
-			}
+			w := startWitness(t, mode, witness)
+			pid := w.pid
+			next := func() string { return w.next(t) }
 			swapped := 0
 			for i := 0; i < rounds; i++ {
 				// To one thread of tinit's, its first: the kernel hands
@@ -313,16 +244,76 @@ func TestHostileSignalsKeepTheirOrder(t *testing.T) {
 			if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
 				t.Fatal(err)
 			}
-			for range lines {
+			for range w.lines {
 			}
-			err = cmd.Wait()
+			err := w.cmd.Wait()
 			t.Logf("USR2 before USR1 in %d of %d rounds", swapped, rounds)
 			if swapped > 0 {
 				t.Errorf("USR2 reached the child before USR1 in %d of %d rounds", swapped, rounds)
 			}
-			if err != nil || stderr.String() != "" {
-				t.Errorf("tinit: %v, stderr %q; want exit 0 and nothing on stderr", err, stderr.String())
+			if err != nil || w.stderr.String() != "" {
+				t.Errorf("tinit: %v, stderr %q; want exit 0 and nothing on stderr", err, w.stderr.String())
 			}
 		})
 	}
+}
+
+// witnessRun is tinit running a signal witness, as a subreaper or as pid 1
+// (mode "Pid1"), in a process group of its own.
+type witnessRun struct {
+	cmd    *exec.Cmd
+	lines  chan string // the child's stdout, line by line, closed at its end
+	stderr *strings.Builder
+	pid    int // tinit's pid, from here
+}
+
+// startWitness starts tinit -- witness and waits for the witness to say
+// "ready": its signals are blocked and it takes them from then on.
+func startWitness(t *testing.T, mode, witness string) *witnessRun {
+	t.Helper()
+	argv := []string{tinitBin, "--", witness}
+	if mode == "Pid1" {
+		argv = nsArgv(t, "--", witness)
+	}
+	w := &witnessRun{cmd: exec.Command(argv[0], argv[1:]...), lines: make(chan string, 1<<16), stderr: &strings.Builder{}}
+	w.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	out, err := w.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.cmd.Stderr = w.stderr
+	if err := w.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = syscall.Kill(-w.cmd.Process.Pid, syscall.SIGKILL) })
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			w.lines <- sc.Text()
+		}
+		close(w.lines)
+	}()
+	if l := w.next(t); l != "ready" {
+		t.Fatalf("first line %q, want ready", l)
+	}
+	w.pid = w.cmd.Process.Pid
+	if mode == "Pid1" {
+		w.pid = childOf(t, w.pid)
+	}
+	return w
+}
+
+// next is the witness's next line, within 10 s.
+func (w *witnessRun) next(t *testing.T) string {
+	t.Helper()
+	select {
+	case l, ok := <-w.lines:
+		if !ok {
+			t.Fatalf("the output ended early; stderr %q", w.stderr.String())
+		}
+		return l
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no line from the child in 10 s")
+	}
+	return ""
 }
