@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"io"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -35,7 +34,7 @@ func heldStream(t *testing.T, kind string) (d *Drain, s *Stream, r *os.File, out
 	case "copy":
 		s.outSplice = false
 	case "lines":
-		s.lines = new(sync.Mutex)
+		s.lines = true
 	}
 	if holder, err = unix.Dup(s.w); err != nil {
 		t.Fatal(err)

@@ -3,8 +3,6 @@ package drain
 import (
 	"encoding/binary"
 	"errors"
-	"runtime"
-	"sync"
 	"sync/atomic"
 	"tinit/internal/state"
 
@@ -35,7 +33,8 @@ type Drain struct {
 	wake      int
 	abandoned atomic.Bool
 	finished  atomic.Bool
-	release   chan struct{} // closed by Start: the forwarders may begin
+	relay     *relay
+	release   chan struct{} // closed by Start: the relay may begin
 }
 
 // New makes the pipes. A stream whose tinit fd is a terminal passes through,
@@ -96,6 +95,10 @@ func New(o Options) (*Drain, error) {
 		growPipe(out[1], pipeSize)
 		d.Streams = []*Stream{s}
 		d.child = [2]int{s.w, s.w}
+		if err := d.makeRelay(); err != nil {
+			d.Close()
+			return nil, err
+		}
 		return d, nil
 	}
 	for i, name := range [2]string{"stdout", "stderr"} {
@@ -110,10 +113,16 @@ func New(o Options) (*Drain, error) {
 		d.child[i] = s.childFd()
 	}
 	if sharedOut || sharedCopy {
-		lines := new(sync.Mutex)
 		for _, s := range d.Streams {
-			s.lines = lines
+			s.lines = true
 		}
+	}
+	if sharedOut {
+		d.Streams[1].sink = d.Streams[0].sink
+	}
+	if err := d.makeRelay(); err != nil {
+		d.Close()
+		return nil, err
 	}
 	return d, nil
 }
@@ -155,39 +164,36 @@ func (d *Drain) ChildFds() (stdout, stderr int) {
 	return d.child[0], d.child[1]
 }
 
-// Launch starts the forwarders, each locked to a thread of its own, before
-// the child exists: once the child runs, it may take every thread a
-// process limit allows, and the Go runtime dies when it cannot make one.
-// They wait for Start. Start calls it if the caller did not.
+// makeRelay makes the relay of the streams tinit drains.
+func (d *Drain) makeRelay() error {
+	var drained []*Stream
+	for _, s := range d.Streams {
+		if !s.passthrough {
+			drained = append(drained, s)
+		}
+	}
+	if len(drained) == 0 {
+		return nil
+	}
+	r, err := newRelay(drained, d.wake)
+	d.relay = r
+	return err
+}
+
+// Launch starts the relay, which waits for Start. It needs no thread of
+// its own (see relay). Start calls it if the caller did not.
 func (d *Drain) Launch() {
 	if d.release != nil {
 		return
 	}
 	d.release = make(chan struct{})
-	pending := make(chan struct{}, 2)
-	var ready sync.WaitGroup
-	n := 0
-	for _, s := range d.Streams {
-		if s.passthrough {
-			continue
-		}
-		n++
-		ready.Add(1)
-		go func() {
-			runtime.LockOSThread()
-			ready.Done()
-			<-d.release
-			s.forward()
-			pending <- struct{}{}
-		}()
-	}
 	go func() {
-		for range n {
-			<-pending
+		<-d.release
+		if d.relay != nil {
+			d.relay.run()
 		}
 		close(d.done)
 	}()
-	ready.Wait()
 }
 
 // Start closes tinit's copies of the write ends, which the child now holds,
@@ -254,6 +260,9 @@ func (d *Drain) Inodes() map[uint64]string {
 func (d *Drain) Close() {
 	for _, s := range d.Streams {
 		s.close()
+	}
+	if d.relay != nil {
+		d.relay.close()
 	}
 	_ = unix.Close(d.wake)
 }

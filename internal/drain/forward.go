@@ -1,105 +1,188 @@
 package drain
 
 import (
-	"errors"
-	"runtime"
+	"time"
 	"tinit/internal/quietio"
 
 	"golang.org/x/sys/unix"
 )
 
-// spliceChunk is the most one splice or tee asks for: the size of the pipe.
+// spliceChunk is the most one splice asks for: the size of the pipe.
 const spliceChunk = pipeSize
 
 // copyBufSize is the buffer of the read/write path, used where splice cannot
-// go (a terminal, a file) and for copy files.
+// go (a socket, a file, lines) and for copy files.
 const copyBufSize = 1 << 20
 
-// errNoSplice says an end refused splice or tee; the stream falls back to
-// read and write for good.
-var errNoSplice = errors.New("splice not possible")
+// relayState is where a stream's forwarding stands between two steps of
+// the relay.
+type relayState struct {
+	fast     bool // bytes go from r to Out by splice alone
+	end      int  // bytes read into buf
+	piece    int  // the first piece bytes of buf are on their way out
+	sent     int  // of which these have reached Out
+	eof      bool // r is at end of file, or failed
+	finished bool // the stream is closed; the relay is done with it
+	// heldSince is when the partial line at the start of buf was read.
+	heldSince time.Time
+	// waitFd and waitEv are what the stream waits for when a step could
+	// not move anything: its pipe to have bytes, or its output to have
+	// room. -1 when it waits for the other stream, or for time.
+	waitFd int
+	waitEv uint32
+}
 
-// forward moves the stream's bytes until end of file (every process that
-// held the write end has closed it or died), or until tinit's own output
-// breaks: then it closes the pipe, so the child's next write gets EPIPE or
-// SIGPIPE exactly as it would have without tinit in between.
-func (s *Stream) forward() {
-	// Locked for good: the thread keeps SIGPIPE and SIGTTOU blocked and dies
-	// with this goroutine, taking any SIGPIPE of ours still pending with it.
-	runtime.LockOSThread()
-	quietio.BlockWriteSignals()
-	defer s.close()
-
-	// A copy file is appended to, and others may append to it at the same
-	// time (another tinit, the test itself): each append must end at a
-	// newline, or their lines tear each other's. So a stream with a copy
-	// goes by whole lines too, as one sharing its destination does.
-	if s.lines != nil || s.copy != nil {
-		s.forwardLines()
-		return
+// step moves what the stream can move now without waiting, and tells
+// whether it moved anything or changed state. When it did not, waitFd and
+// waitEv say what it waits for.
+func (s *Stream) step(now time.Time) bool {
+	s.waitFd, s.waitEv = -1, 0
+	progress := false
+	if s.piece > 0 {
+		moved := s.push()
+		if s.piece > 0 {
+			return moved
+		}
+		progress = true
 	}
-	fast := true
-	for !s.outBroken && s.waitInput() {
-		var eof bool
-		var err error
-		if fast {
-			eof, err = s.spliceOnce()
-			if errors.Is(err, errNoSplice) {
-				fast = false
-				continue
-			}
+	switch {
+	case s.outBroken:
+		s.finish()
+		return true
+	case s.fast:
+		return s.spliceStep() || progress
+	case s.piece == 0 && s.end > 0 && s.lines && now.Sub(s.heldSince) >= lineWait:
+		s.piece = s.end // a partial line waited long enough
+		return true
+	case s.eof || s.left == 0:
+		if s.end > 0 {
+			s.piece = s.end
 		} else {
-			eof, err = s.copyOnce()
+			s.finish()
 		}
+		return true
+	}
+	return s.readStep(now) || progress
+}
+
+// spliceStep moves one chunk to tinit's output without copying it through
+// user memory. Only a stream into a pipe with neither lines nor a copy file
+// comes here.
+func (s *Stream) spliceStep() bool {
+	if s.eof || s.left == 0 {
+		s.finish()
+		return true
+	}
+	n, err := quietio.Quietly(func() (int, error) { return rawSplice(s.r, s.Out, s.most(spliceChunk)) })
+	switch {
+	case err == unix.EINTR:
+		return true
+	case err == unix.EAGAIN:
+		// Either end may be the one that is not ready.
+		if q, _ := rawQueued(s.r); q > 0 {
+			s.waitFd, s.waitEv = s.Out, unix.EPOLLOUT
+		} else {
+			s.waitFd, s.waitEv = s.r, unix.EPOLLIN
+		}
+		return false
+	case err == unix.EINVAL:
+		// The output takes no splice after all: read and write.
+		s.fast = false
+		s.sink.prepare()
+		return true
+	case err != nil:
+		s.outFailed(err)
+		return true
+	}
+	s.took(n)
+	if n == 0 {
+		s.eof = true
+	}
+	return true
+}
+
+// readStep reads what the pipe has into buf, and makes a piece of it.
+func (s *Stream) readStep(now time.Time) bool {
+	buf := s.buffer()
+	start := s.end
+	n, err := rawRead(s.r, buf[start:start+s.most(len(buf)-start)])
+	switch {
+	case err == unix.EINTR:
+		return true
+	case err == unix.EAGAIN:
+		s.waitFd, s.waitEv = s.r, unix.EPOLLIN
+		return false
+	case err != nil:
+		s.log("reading the child's " + s.Name + ": " + err.Error())
+		s.eof = true
+		return true
+	}
+	s.took(n)
+	if n == 0 {
+		s.eof = true
+		return true
+	}
+	s.end += n
+	if s.lines {
+		s.cutLines(start, now)
+	} else {
+		s.piece = s.end
+	}
+	return true
+}
+
+// push moves what it can of the piece on its way, and finishes the piece
+// once all of it has reached the output, or the output broke.
+func (s *Stream) push() bool {
+	k := s.sink
+	if k.owner != nil && k.owner != s {
+		return false // the other stream's piece goes first: it is moved in the same pass
+	}
+	k.owner = s
+	n, wait, err := k.put(s.buf[:s.piece], s.sent)
+	s.sent += n
+	switch {
+	case err != nil:
+		s.outFailed(err)
+	case s.sent < s.piece:
+		if wait {
+			s.waitFd, s.waitEv = k.fd, unix.EPOLLOUT
+		}
+		return n > 0
+	}
+	s.pieceDone()
+	return true
+}
+
+// pieceDone hands the copy file what reached the output of the piece, as
+// tee -a's file holds exactly what was forwarded, and moves what was read
+// after the piece to the front of buf.
+func (s *Stream) pieceDone() {
+	if s.copy != nil && s.sent > 0 {
+		var whole bool
+		_, err := quietio.Quietly(func() (int, error) {
+			var err error
+			whole, err = s.copy.append(s.buf[:s.sent])
+			return 0, err
+		})
 		if err != nil {
-			s.log("reading the child's " + s.Name + ": " + err.Error())
-			return
-		}
-		if eof {
-			return
+			s.copyFailed(err, whole)
 		}
 	}
+	s.sink.owner = nil
+	s.end = copy(s.buf, s.buf[s.piece:s.end])
+	s.piece, s.sent = 0, 0
 }
 
-// waitInput waits until the pipe has bytes or is at end of file, and tells
-// whether to go on. Once the drain is finished (tinit exits) it goes on only
-// until it has taken the bytes that were in the pipe then: a holder tinit
-// could not end may still have it open, and may write on as fast as it is
-// read. Bytes already read are written out before it is asked again, so
-// finishing never cuts the forwarding of them short.
-func (s *Stream) waitInput() bool {
-	goOn, _ := s.waitInputFor(-1)
-	return goOn
-}
-
-// waitInputFor is waitInput for at most timeout ms (-1: no limit); ready
-// tells whether the pipe has bytes or is at end of file.
-func (s *Stream) waitInputFor(timeout int) (goOn, ready bool) {
-	fds := []unix.PollFd{{Fd: int32(s.r), Events: unix.POLLIN}, {Fd: int32(s.wake), Events: unix.POLLIN}}
-	for {
-		if s.left == 0 {
-			return false, false
-		}
-		n, err := unix.Poll(fds, timeout)
-		if err == unix.EINTR {
-			continue
-		}
-		if err == nil && fds[1].Revents != 0 && s.left < 0 {
-			// Finish: from now on, only what is in the pipe now.
-			s.left = 0
-			if q, err := unix.IoctlGetInt(s.r, unix.TIOCINQ); err == nil {
-				s.left = q
-			}
-			continue
-		}
-		if err != nil || fds[0].Revents != 0 {
-			// A failed poll leaves it to the read to block or fail.
-			return true, true
-		}
-		if n == 0 {
-			return true, false
-		}
+// finish closes the stream: its pipe at end of file or its output broken.
+// A broken output closes the pipe, so the child's next write gets EPIPE or
+// SIGPIPE exactly as it would have without tinit in between.
+func (s *Stream) finish() {
+	if s.sink.owner == s {
+		s.sink.owner = nil
 	}
+	s.finished = true
+	s.close()
 }
 
 func (s *Stream) buffer() []byte {
@@ -107,46 +190,6 @@ func (s *Stream) buffer() []byte {
 		s.buf = make([]byte, copyBufSize)
 	}
 	return s.buf
-}
-
-// spliceOnce moves one chunk to tinit's output without copying it through
-// user memory. A stream with a copy file never comes here: it goes by
-// whole lines (forwardLines), which splice cannot cut.
-func (s *Stream) spliceOnce() (eof bool, err error) {
-	if !s.outSplice {
-		return false, errNoSplice
-	}
-	n, err := spliceTo(s.r, s.Out, s.most(spliceChunk))
-	if err == unix.EINVAL {
-		return false, errNoSplice
-	}
-	s.took(n)
-	if err != nil {
-		s.outFailed(err)
-		return false, nil
-	}
-	return n == 0, nil
-}
-
-// copyOnce is the read/write path, for outputs that take no splice: a file,
-// a terminal, /dev/null.
-func (s *Stream) copyOnce() (eof bool, err error) {
-	buf := s.buffer()
-	n, err := unix.Read(s.r, buf[:s.most(len(buf))])
-	if err == unix.EINTR {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	s.took(n)
-	if n == 0 {
-		return true, nil
-	}
-	if _, err := quietio.WriteAll(s.Out, buf[:n]); err != nil {
-		s.outFailed(err)
-	}
-	return false, nil
 }
 
 func (s *Stream) outFailed(err error) {
@@ -157,7 +200,6 @@ func (s *Stream) outFailed(err error) {
 // copyFailed gives up the copy file (disk full, say) but never the stream.
 // whole tells that the copy ends at a whole line.
 func (s *Stream) copyFailed(err error, whole bool) {
-	quietio.DropOwnSignal(err)
 	how := "; copy stopped"
 	if whole {
 		how = "; copy stopped after its last whole line"
@@ -165,27 +207,4 @@ func (s *Stream) copyFailed(err error, whole bool) {
 	s.log("writing the " + s.Name + " copy to " + s.copy.path + ": " + err.Error() + how)
 	s.copy.release()
 	s.copy = nil
-}
-
-func spliceTo(in, out, n int) (int, error) {
-	return retrying(out, func() (int, error) {
-		m, err := unix.Splice(in, nil, out, nil, n, unix.SPLICE_F_MOVE)
-		return int(m), err // int64 on some architectures, int on others
-	})
-}
-
-// retrying repeats a splice cut short by a signal, or refused by an
-// output that someone else made non-blocking, until it moves bytes or fails.
-func retrying(out int, move func() (int, error)) (int, error) {
-	for {
-		m, err := move()
-		switch err {
-		case unix.EINTR:
-			continue
-		case unix.EAGAIN:
-			quietio.WaitWritable(out)
-			continue
-		}
-		return m, err
-	}
 }

@@ -28,38 +28,67 @@ type logSink struct {
 
 func (l *logSink) log(s string) { l.mu.Lock(); l.lines = append(l.lines, s); l.mu.Unlock() }
 
-// pump writes data into s as the child would, in uneven pieces, forwards
-// until the stream ends, and returns the error that stopped the writer.
+// pump writes data into each stream's pipe in random-sized pieces, from
+// a holder of its write end only, while one relay forwards them all, and
+// returns each writer's error.
+func pumpAll(t *testing.T, ss []*Stream, data [][]byte) []error {
+	t.Helper()
+	wrote := make([]chan error, len(ss))
+	for i, s := range ss {
+		w, err := unix.Dup(s.w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.closeWriteEnd()
+		wrote[i] = make(chan error, 1)
+		go func() {
+			r := rand.New(rand.NewSource(1))
+			var werr error
+			for rest := data[i]; len(rest) > 0; {
+				n := min(len(rest), 1+r.Intn(200000))
+				m, err := unix.Write(w, rest[:n])
+				if err == unix.EINTR {
+					continue
+				}
+				if err != nil {
+					werr = err
+					break
+				}
+				rest = rest[m:]
+			}
+			unix.Close(w)
+			wrote[i] <- werr
+		}()
+	}
+	relayAll(t, ss[0].wake, ss...)
+	errs := make([]error, len(ss))
+	for i := range ss {
+		errs[i] = <-wrote[i]
+	}
+	return errs
+}
+
 func pump(t *testing.T, s *Stream, data []byte) error {
 	t.Helper()
-	w, err := unix.Dup(s.w)
+	return pumpAll(t, []*Stream{s}, [][]byte{data})[0]
+}
+
+// relayAll forwards ss with one relay, as a Drain does, until all are done.
+func relayAll(t testing.TB, wake int, ss ...*Stream) {
+	r, err := newRelay(ss, wake)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.closeWriteEnd()
-	wrote := make(chan error, 1)
-	go func() {
-		r := rand.New(rand.NewSource(1))
-		var werr error
-		for rest := data; len(rest) > 0; {
-			n := min(len(rest), 1+r.Intn(200000))
-			m, err := unix.Write(w, rest[:n])
-			if err == unix.EINTR {
-				continue
-			}
-			if err != nil {
-				werr = err
-				break
-			}
-			rest = rest[m:]
-		}
-		unix.Close(w)
-		wrote <- werr
-	}()
-	done := make(chan struct{})
-	go func() { s.forward(); close(done) }()
-	<-done
-	return <-wrote
+	r.run()
+}
+
+// forward is one stream's relay.
+func (s *Stream) forward() {
+	r, err := newRelay([]*Stream{s}, s.wake)
+	if err != nil {
+		panic(err)
+	}
+	r.run()
 }
 
 // collect reads f until EOF in the background.
@@ -314,12 +343,7 @@ func TestForwardSharedCopyFile(t *testing.T) {
 		}
 		lines[i] = b
 	}
-	var wg sync.WaitGroup
-	for i, s := range d.Streams {
-		wg.Add(1)
-		go func() { defer wg.Done(); pump(t, s, lines[i]) }()
-	}
-	wg.Wait()
+	pumpAll(t, d.Streams, lines[:])
 	for i, s := range d.Streams {
 		unix.Close(s.Out)
 		if got := outs[i](); !bytes.Equal(got, lines[i]) {

@@ -3,7 +3,6 @@ package drain
 import (
 	"bytes"
 	"math/rand"
-	"sync"
 	"testing"
 	"time"
 	"tinit/internal/quietio"
@@ -32,19 +31,20 @@ func TestForwardLinesNeverTorn(t *testing.T) {
 	r, w := mustPipe(t)
 	out := dupClose(t, w)
 	result := collect(r)
-	lock := new(sync.Mutex)
-	data := [2][]byte{testLines(800, 9000, 'a', 1), testLines(800, 9000, 'n', 2)}
-	var wg sync.WaitGroup
-	for i, name := range []string{"stdout", "stderr"} {
+	data := [][]byte{testLines(800, 9000, 'a', 1), testLines(800, 9000, 'n', 2)}
+	var ss []*Stream
+	for _, name := range []string{"stdout", "stderr"} {
 		s, err := newStream(name, out, false, "", func(m string) { t.Error(m) }, -1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.lines = lock
-		wg.Add(1)
-		go func() { defer wg.Done(); pump(t, s, data[i]) }()
+		s.lines = true
+		if len(ss) > 0 {
+			s.sink = ss[0].sink
+		}
+		ss = append(ss, s)
 	}
-	wg.Wait()
+	pumpAll(t, ss, data)
 	unix.Close(out)
 	var per [2]bytes.Buffer
 	for _, l := range bytes.SplitAfter(result(), []byte("\n")) {
@@ -78,7 +78,7 @@ func TestForwardLinesPartialLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.lines = new(sync.Mutex)
+	s.lines = true
 	child, err := unix.Dup(s.w)
 	if err != nil {
 		t.Fatal(err)

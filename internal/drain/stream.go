@@ -20,22 +20,25 @@ type Stream struct {
 	Inode uint64 // the pipe's inode: /proc shows the pipe as pipe:[Inode]
 
 	r, w int        // the pipe; -1 where the stream passes through
-	rMu  sync.Mutex // held to close r, and by others than the forwarder to use it
-	wake int        // the Drain's Finish eventfd
+	rMu  sync.Mutex // held to close r, and by others than the relay to use it
+	wake int        // the Drain's Finish eventfd, for a relay of this stream alone
 	copy *copyFile
+	sink *sink  // Out, shared with the other stream when they share a destination
 	buf  []byte // the read/write path's, made on first use
-	// lines, when set, is held while handing out whole lines to a
-	// destination the other stream writes too.
-	lines       *sync.Mutex
+	// lines: the stream hands out whole lines only, because it has a copy
+	// file or shares its destination with the other stream's pipe.
+	lines       bool
 	passthrough bool
-	outSplice   bool // Out takes splice and tee: a pipe or a socket
+	outSplice   bool // Out is a pipe: bytes may be spliced to it straight from r
 	outBroken   bool
 	log         func(string)
-	// left is how many bytes the forwarder may still take once tinit
-	// exits (Finish): what was in the pipe then. -1 before. A writer
-	// tinit could not end may fill the pipe as fast as it is emptied;
-	// waiting for it to be empty would never end.
+	// left is how many bytes the relay may still take once tinit exits
+	// (Finish): what was in the pipe then. -1 before. A writer tinit
+	// could not end may fill the pipe as fast as it is emptied; waiting
+	// for it to be empty would never end.
 	left int
+
+	relayState
 }
 
 func newStream(name string, out int, passthrough bool, copyPath string, log func(string), wake int) (*Stream, error) {
@@ -52,7 +55,7 @@ func newStream(name string, out int, passthrough bool, copyPath string, log func
 // makeStream makes the stream's pipe; it takes over c, releasing it on
 // failure and on a stream that passes through.
 func makeStream(name string, out int, passthrough bool, c *copyFile, log func(string), wake int) (*Stream, error) {
-	s := &Stream{Name: name, Out: out, r: -1, w: -1, passthrough: passthrough, log: log, wake: wake, copy: c, left: -1}
+	s := &Stream{Name: name, Out: out, r: -1, w: -1, passthrough: passthrough, log: log, wake: wake, copy: c, left: -1, sink: newSink(out)}
 	if passthrough {
 		s.close()
 		return s, nil
@@ -63,7 +66,13 @@ func makeStream(name string, out int, passthrough bool, c *copyFile, log func(st
 		return nil, errors.New(name + " pipe: " + err.Error())
 	}
 	s.r, s.w = p[0], p[1]
-	s.outSplice = spliceable(out)
+	// Non-blocking on tinit's side only: the child's end is an open file
+	// of its own, and stays blocking.
+	if err := unix.SetNonblock(s.r, true); err != nil {
+		s.close()
+		return nil, errors.New(name + " pipe: " + err.Error())
+	}
+	s.outSplice = s.sink.kind == sinkPipe
 	growPipe(s.r, pipeSize)
 	growPipe(out, pipeSize)
 	var st unix.Stat_t
@@ -131,19 +140,6 @@ func (s *Stream) took(n int) {
 	if s.left >= 0 && n > 0 {
 		s.left -= min(n, s.left)
 	}
-}
-
-// spliceable tells whether fd may be spliced to. Only a pipe or a socket:
-// a splice into a file reads the shared file offset before it blocks for
-// input and writes it back after, undoing every write another holder of
-// the same open file made meanwhile (`tinit CMD >log 2>&1` has two).
-func spliceable(fd int) bool {
-	var st unix.Stat_t
-	if unix.Fstat(fd, &st) != nil {
-		return false
-	}
-	t := st.Mode & unix.S_IFMT
-	return t == unix.S_IFIFO || t == unix.S_IFSOCK
 }
 
 // growPipe makes the pipe behind fd hold at least size bytes, if fd is a

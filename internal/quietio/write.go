@@ -73,18 +73,26 @@ func kernelSigsetSize() uintptr {
 }
 
 // WriteQuiet writes all of b to fd without raising a SIGPIPE, SIGTTOU or
-// SIGXFSZ that tinit would forward. tinit's log lines go through it.
+// SIGXFSZ that tinit would forward.
 func WriteQuiet(fd int, b []byte) error {
+	_, err := Quietly(func() (int, error) { return WriteAll(fd, b) })
+	return err
+}
+
+// Quietly runs op, which writes to one of tinit's outputs, with SIGPIPE,
+// SIGTTOU and SIGXFSZ blocked on its thread, and takes back the signal its
+// failure raised there. The thread is held only for as long as op runs.
+func Quietly(op func() (int, error)) (int, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	var old unix.Sigset_t
 	if err := unix.PthreadSigmask(unix.SIG_BLOCK, writeSignals(), &old); err != nil {
-		return err
+		return 0, err
 	}
 	defer unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
-	_, err := WriteAll(fd, b)
+	n, err := op()
 	DropOwnSignal(err)
-	return err
+	return n, err
 }
 
 // WriteBeforeSignals writes all of b to fd from whatever thread runs it,
