@@ -18,13 +18,14 @@ import (
 // included: ReserveThreads makes them all before the child starts (strace
 // counts 13 clones, /proc/PID/task 14 entries); with the child, that many
 // tasks must fit under RLIMIT_NPROC.
-const peakThreads = 14
+const peakThreads = 9
 
 // Preflight checks the limits under which the runtime would crash rather
 // than fail, and then starts the runtime's poller while its two fds are
 // known to be free. It must run before anything opens a file or starts a
 // timer.
 func Preflight() error {
+	oneProcessor()
 	if err := reserveFds(2); err != nil {
 		return err
 	}

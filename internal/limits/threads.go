@@ -10,14 +10,14 @@ import (
 // Every processor is a thread the runtime may want at any moment, and each
 // must exist before the child starts (see ReserveThreads), so a 64-CPU host
 // must not mean 64 of them.
-const maxProcs = 2
+const maxProcs = 1
 
 // blockingThreads are the threads that may sit in the kernel at once
 // besides those the runtime's processors run on: the loop in a system
 // call, the log writer, and one to spare. The forwarders, os/signal's
 // receiver and the runtime's signal-mask, template and monitor threads
 // hold threads of their own already when ReserveThreads runs.
-const blockingThreads = 3
+const blockingThreads = 2
 
 // ReserveThreads makes the Go runtime create, now, every thread it can
 // need later, and leaves them idle: the runtime keeps idle threads and
@@ -27,9 +27,7 @@ const blockingThreads = 3
 // make a thread it wants. Each goroutine locked to its thread at the same
 // time holds a distinct one.
 func ReserveThreads() {
-	procs := min(runtime.GOMAXPROCS(0), maxProcs)
-	runtime.GOMAXPROCS(procs)
-	n := procs + blockingThreads
+	n := maxProcs + blockingThreads
 	var ready sync.WaitGroup
 	release := make(chan struct{})
 	done := make(chan struct{}, n)
@@ -48,4 +46,11 @@ func ReserveThreads() {
 	for range n {
 		<-done
 	}
+}
+
+// oneProcessor caps the runtime's processors as early as tinit can: each
+// processor the runtime starts with may wake a thread of its own while
+// the packages initialize, and a thread once made is never given back.
+func oneProcessor() {
+	runtime.GOMAXPROCS(maxProcs)
 }
