@@ -8,4 +8,7 @@
 // A pipe reaches end of file only when every process holding its write end has
 // closed it or died, so "both pipes at EOF" is the kernel's own proof that no
 // output is still on its way. That is the condition tinit exits on.
+//
+// One relay goroutine carries every stream and never sleeps in the kernel
+// (relay.go, sink.go), so forwarding takes no thread of tinit's task budget.
 package drain

@@ -36,8 +36,13 @@ func Run(cfg Config) int {
 	if err := setPdeathsig(cfg.Pdeathsig); err != nil {
 		return r.failed(ExitFailure, "cannot set the parent-death signal: "+err.Error())
 	}
-	r.sigs = listen(cfg.Pause)
+	// The handlers go in while the pipes are made and the command is
+	// found: each is a round trip to the runtime's signal thread, about a
+	// millisecond for all of them, and only the child's start must wait.
+	sigs := make(chan *signalSet, 1)
+	go func() { sigs <- listen(cfg.Pause) }()
 	if cfg.Pause {
+		r.sigs = <-sigs
 		return r.pause()
 	}
 	r.tty = controllingTTY()
@@ -52,6 +57,7 @@ func Run(cfg Config) int {
 	if err == nil {
 		d.Launch()
 		limits.ReserveThreads()
+		r.sigs = <-sigs
 		out, errfd := d.ChildFds()
 		r.mainPID, err = spawn(path, cfg.Argv, out, errfd, r.tty)
 	}
