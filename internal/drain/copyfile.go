@@ -77,9 +77,13 @@ func (c *copyFile) release() {
 // newline, or that it appended nothing, in a regular file.
 func (c *copyFile) append(b []byte) (whole bool, err error) {
 	fd := c.fd()
+	write := unix.Write
+	if c.regular {
+		write = rawWrite // waits for the disk only: see rawsys.go
+	}
 	done := 0
 	for done < len(b) {
-		n, err := unix.Write(fd, b[done:])
+		n, err := write(fd, b[done:])
 		switch {
 		case err == unix.EINTR:
 		case err == unix.EAGAIN:

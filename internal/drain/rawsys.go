@@ -1,6 +1,7 @@
 package drain
 
 import (
+	"io"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -11,8 +12,12 @@ import (
 // that the Go runtime does not hand its processor to another thread
 // meanwhile: the loop may be in a system call of its own at the same time,
 // and with one processor, every goroutine in the kernel at once holds a
-// thread. Writes to files (copy files, an output that is a file) may
-// sleep on the disk, and go through the runtime as usual.
+// thread. Writes to regular files (copy files, an output that is a file)
+// are raw too: they wait for the disk at most, which holds the loop up for
+// as long, within the kernel's throttling of dirty pages; a file system
+// that never answers would hang tinit anyway, as the output could then
+// never be finished. Writes to devices and FIFO copy files, which can wait
+// for a reader, go through the runtime.
 
 func errnoErr(e unix.Errno) error {
 	if e == 0 {
@@ -68,4 +73,23 @@ func rawQueued(fd int) (int, error) {
 	var n int32
 	_, _, e := unix.RawSyscall(unix.SYS_IOCTL, uintptr(fd), unix.TIOCINQ, uintptr(unsafe.Pointer(&n)))
 	return int(n), errnoErr(e)
+}
+
+// rawWriteAll writes all of b to a regular file, and says how much went
+// out before an error.
+func rawWriteAll(fd int, b []byte) (int, error) {
+	done := 0
+	for done < len(b) {
+		n, err := rawWrite(fd, b[done:])
+		switch {
+		case err == unix.EINTR:
+		case err != nil:
+			return done, err
+		case n == 0:
+			return done, io.ErrShortWrite
+		default:
+			done += n
+		}
+	}
+	return done, nil
 }

@@ -29,7 +29,8 @@ type sinkKind int
 const (
 	sinkPipe   sinkKind = iota // through stage, or spliced straight from the stream's pipe
 	sinkSocket                 // send(2) with MSG_DONTWAIT
-	sinkOther                  // a file or a device: write(2), which never waits for a reader
+	sinkFile                   // a regular file: write(2), which waits for the disk only
+	sinkOther                  // a device, or what fstat fails on: write(2)
 )
 
 func newSink(fd int) *sink {
@@ -41,6 +42,8 @@ func newSink(fd int) *sink {
 			k.kind = sinkPipe
 		case unix.S_IFSOCK:
 			k.kind = sinkSocket
+		case unix.S_IFREG:
+			k.kind = sinkFile
 		}
 	}
 	return k
@@ -92,6 +95,8 @@ func (k *sink) put(piece []byte, sent int) (moved int, wait bool, err error) {
 			moved, wait, err = k.putStaged(piece, sent)
 		case sinkSocket:
 			moved, wait, err = k.send(piece[sent:])
+		case sinkFile:
+			moved, err = rawWriteAll(k.fd, piece[sent:])
 		default:
 			moved, err = quietio.WriteAll(k.fd, piece[sent:])
 		}

@@ -82,9 +82,9 @@ func TestStatusOwnFailuresAre125(t *testing.T) {
 		t.Errorf("no limit reached the start of the child (\"tinit: cannot start true: too many open files\")")
 	}
 	// The floor docs/limits.md gives.
-	r := run(t, 20*time.Second, "sh", "-c", "ulimit -n 15 && exec \"$@\"", "sh", tinitBin, "--grace", "100ms", "--kill-after", "100ms", "sh", "-c", "sleep 10 & echo x; exit 3")
+	r := run(t, 20*time.Second, "sh", "-c", "ulimit -n 16 && exec \"$@\"", "sh", tinitBin, "--grace", "100ms", "--kill-after", "100ms", "sh", "-c", "sleep 10 & echo x; exit 3")
 	if r.Code != 3 || r.Stdout != "x\n" {
-		t.Errorf("ulimit -n 15: code %d stdout %q stderr %.300q, want 3 \"x\\n\"", r.Code, r.Stdout, r.Stderr)
+		t.Errorf("ulimit -n 16: code %d stdout %q stderr %.300q, want 3 \"x\\n\"", r.Code, r.Stdout, r.Stderr)
 	}
 }
 
