@@ -7,8 +7,8 @@ import (
 
 // Holding is what a process does with tinit's pipes, as both --report (for
 // a leaked process) and `tinit ps --json` (for every process) write it:
-// one struct, so that the two cannot drift. encoding/json writes an
-// embedded struct's fields in its place.
+// one struct, so that the two cannot drift. render.MarshalLine writes an
+// embedded struct's fields in its place, as encoding/json does.
 type Holding struct {
 	Holds []leak.Hold `json:"holds"`
 	Feeds []int       `json:"feeds"`

@@ -31,8 +31,8 @@ type (
 		Cmdline []string `json:"cmdline"`
 	}
 
-	// PsRow is one process below tinit; encoding/json writes the embedded
-	// structs' fields in place.
+	// PsRow is one process below tinit; render.MarshalLine writes the
+	// embedded structs' fields in place, as encoding/json does.
 	PsRow struct {
 		PsProc
 		PPID      int  `json:"ppid"`
