@@ -18,7 +18,7 @@ import (
 // included: ReserveThreads makes them all before the child starts (strace
 // counts 13 clones, /proc/PID/task 14 entries); with the child, that many
 // tasks must fit under RLIMIT_NPROC.
-const peakThreads = 9
+const peakThreads = 10
 
 // Preflight checks the limits under which the runtime would crash rather
 // than fail, and then starts the runtime's poller while its two fds are
