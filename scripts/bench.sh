@@ -26,7 +26,9 @@
 #
 # Needs root or unprivileged user namespaces, hyperfine, tini (tini-static),
 # catatonit and dumb-init; a C compiler for the splice relay. TINIT=path
-# benchmarks that binary instead of a fresh build. Targets (issues 1 and 23):
+# benchmarks that binary instead of a fresh build; BEFORE=path measures an
+# earlier tinit beside it in the same run (start-up, tasks, memory), for
+# before-and-after figures. Targets (issues 1 and 23):
 # tasks at most 6 in every phase; idle RSS at most 1.3x the Go floor's;
 # peak RSS at most 3 MiB forwarding 1 GiB and at most 10,756 KiB ending
 # 2,000 holders; start-up within 1.5x of the Go floor (and, the first
@@ -73,6 +75,7 @@ if [ -z "$tinit" ]; then
 	bash scripts/build-static.sh --arch "$arch" --out-dir "$work" >/dev/null
 	tinit=$work/tinit-$arch
 fi
+before=${BEFORE:-}
 helper=$work/hostile
 CGO_ENABLED=0 go build -o "$helper" ./test/integration/testdata/hostile
 # Built by the same script, so it pays exactly tinit's link flags.
@@ -102,6 +105,10 @@ echo
 # gofloor only forks, execs and waits: the floor for any init in Go.
 names=(tinit tini-static catatonit dumb-init "Go floor (scripts/gofloor)" "no init")
 cmds=("$tinit -- /bin/true" "tini-static -s -- /bin/true" "catatonit -- /bin/true" "dumb-init /bin/true" "$gofloor /bin/true" "/bin/true")
+if [ -n "$before" ]; then
+	names+=("tinit before (BEFORE)")
+	cmds+=("$before -- /bin/true")
+fi
 # Rounds of hyperfine, each timing every init in turn, so that a burst of
 # load from other work lands on all of them instead of one; each figure is
 # the median of its rounds' medians.
@@ -197,6 +204,11 @@ init_of() {
 	echo "$init"
 }
 finit=("$tinit --" "tini-static -s --" "catatonit --" "$gofloor")
+tinits=("$tinit")
+[ -n "$before" ] && finit+=("$before --") && tinits+=("$before")
+# is_tinit I tells whether finit[I] is a tinit, which takes --grace.
+is_tinit() { [ "$1" = 0 ] || [ "$1" = 4 ]; }
+tinit_of() { if [ "$1" = 0 ]; then echo "$tinit"; else echo "$before"; fi; }
 # A holder that ignores SIGTERM: tinit waits out its grace, then kills it.
 # The others do not wait for it; each runs as pid 1 of its own namespace,
 # so the holders die with it.
@@ -213,8 +225,8 @@ for i in "${!finit[@]}"; do
 	wait "$pid" || true
 	ftask[run$i]=$t frss[run$i]=$r fanon[run$i]=$a
 	# During the grace (tinit --grace 1s; the others end at once).
-	if [ "$i" = 0 ]; then
-		"${ns[@]}" "$tinit" --grace 1s --kill-after 1s -- /bin/sh -c "$holder_sh" >/dev/null 2>&1 &
+	if is_tinit "$i"; then
+		"${ns[@]}" "$(tinit_of "$i")" --grace 1s --kill-after 1s -- /bin/sh -c "$holder_sh" >/dev/null 2>&1 &
 	else
 		"${ns[@]}" ${finit[$i]} /bin/sh -c "${holder_sh/exit 0/$linger}" >/dev/null 2>&1 &
 	fi
@@ -223,8 +235,8 @@ for i in "${!finit[@]}"; do
 	wait "$pid" || true
 	ftask[grace$i]=$t
 	# While ending the leaked holders.
-	if [ "$i" = 0 ]; then
-		HOSTILE_MODE=mass HOSTILE_N=$leaks "${ns[@]}" "$tinit" --grace 100ms --kill-after 200ms -- "$helper" >/dev/null 2>&1 &
+	if is_tinit "$i"; then
+		HOSTILE_MODE=mass HOSTILE_N=$leaks "${ns[@]}" "$(tinit_of "$i")" --grace 100ms --kill-after 200ms -- "$helper" >/dev/null 2>&1 &
 	else
 		HOSTILE_MODE=mass HOSTILE_N=$leaks "${ns[@]}" ${finit[$i]} /bin/sh -c "$helper; $linger" >/dev/null 2>&1 &
 	fi
@@ -258,15 +270,19 @@ if [ -x scripts/bench-drain.sh ] || [ -f scripts/bench-drain.sh ]; then
 	TINIT=$tinit bash scripts/bench-drain.sh "${drain_args[@]}" 2>&1 | sed 's/^/    /'
 	echo
 fi
-"$tinit" -- head -c "$fwd_size" /dev/zero > >(cat >/dev/null) &
-pid=$!
-read -r fwd_tasks _ hwm _ < <(watch "$pid")
-wait "$pid"
-# Ending leaks is where tinit allocates: every round rescans /proc.
-HOSTILE_MODE=mass HOSTILE_N=$leaks "$tinit" --grace 100ms --kill-after 200ms -- "$helper" >/dev/null 2>&1 &
-pid=$!
-read -r _ _ leak_hwm _ < <(watch "$pid")
-wait "$pid"
+declare -A bfwd_tasks bhwm bleak_hwm
+for b in "${tinits[@]}"; do
+	"$b" -- head -c "$fwd_size" /dev/zero > >(cat >/dev/null) &
+	pid=$!
+	read -r bfwd_tasks[$b] _ bhwm[$b] _ < <(watch "$pid")
+	wait "$pid"
+	# Ending leaks is where tinit allocates: every round rescans /proc.
+	HOSTILE_MODE=mass HOSTILE_N=$leaks "$b" --grace 100ms --kill-after 200ms -- "$helper" >/dev/null 2>&1 &
+	pid=$!
+	read -r _ _ bleak_hwm[$b] _ < <(watch "$pid")
+	wait "$pid"
+done
+fwd_tasks=${bfwd_tasks[$tinit]} hwm=${bhwm[$tinit]} leak_hwm=${bleak_hwm[$tinit]}
 # Exit delay: the child stamps the time just before it closes the last
 # write ends, and exits; the parent stamps tinit's exit.
 delay() { # INIT...
@@ -343,4 +359,21 @@ echo "| exit delay under 1 ms median (the init's share) | $((d_tinit - d_none)) 
 echo "| every stripped binary within 3 MiB | largest: $bigname, $big bytes | $(met "$big" 3145728) |"
 echo "| throughput, latency: no regression | see Output (ratio to the C splice relay; latency medians) | - |"
 echo
+if [ -n "$before" ]; then
+	echo "## Before and after, this run"
+	echo
+	echo "| figure | before (BEFORE) | after (tinit) | target |"
+	echo "|---|---:|---:|---|"
+	echo "| start-up to the Go floor | $(ratio "${start[6]}" "${start[4]}")x (${start[6]} µs) | $(ratio "${start[0]}" "${start[4]}")x (${start[0]} µs) | at most 1.5x |"
+	echo "| tasks while the child runs | ${ftask[run4]} | ${ftask[run0]} | at most 6 |"
+	echo "| tasks during the grace | ${ftask[grace4]} | ${ftask[grace0]} | at most 6 |"
+	echo "| tasks while ending $leaks holders | ${ftask[mass4]} | ${ftask[mass0]} | at most 6 |"
+	echo "| tasks while forwarding $fwd_size | ${bfwd_tasks[$before]} | $fwd_tasks | at most 6 |"
+	echo "| idle RSS (KiB) and to the Go floor | ${frss[run4]} ($(ratio "${frss[run4]}" "${frss[run3]}")x) | ${frss[run0]} ($(ratio "${frss[run0]}" "${frss[run3]}")x) | at most 1.3x |"
+	echo "| idle RssAnon (KiB) and to the Go floor | ${fanon[run4]} ($(ratio "${fanon[run4]}" "${fanon[run3]}")x) | ${fanon[run0]} ($(ratio "${fanon[run0]}" "${fanon[run3]}")x) | - |"
+	echo "| peak RSS forwarding $fwd_size (KiB) | ${bhwm[$before]} | $hwm | at most 3072 |"
+	echo "| peak RSS ending $leaks holders (KiB) | ${bleak_hwm[$before]} | $leak_hwm | at most 10756 |"
+	echo "| size of this machine's binary (bytes) | $(size "$before") | $(size "$tinit") | at most 3145728 |"
+	echo
+fi
 echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

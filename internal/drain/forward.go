@@ -103,6 +103,13 @@ func (s *Stream) spliceStep() bool {
 
 // readStep reads what the pipe has into buf, and makes a piece of it.
 func (s *Stream) readStep(now time.Time) bool {
+	if s.buf == nil {
+		// A stream that never carries a byte never gets its 1 MiB
+		// buffer: most children write nothing to one of their streams.
+		if q, err := rawQueued(s.r); err == nil && q == 0 {
+			return s.probeStep()
+		}
+	}
 	buf := s.buffer()
 	start := s.end
 	n, err := rawRead(s.r, buf[start:start+s.most(len(buf)-start)])
@@ -127,6 +134,37 @@ func (s *Stream) readStep(now time.Time) bool {
 		s.cutLines(start, now)
 	} else {
 		s.piece = s.end
+	}
+	return true
+}
+
+// probeStep reads at most one byte from an empty pipe: it tells end of
+// file from no bytes yet, without a buffer.
+func (s *Stream) probeStep() bool {
+	var one [1]byte
+	n, err := rawRead(s.r, one[:s.most(1)])
+	switch {
+	case err == unix.EAGAIN:
+		s.waitFd, s.waitEv = s.r, unix.EPOLLIN
+		return false
+	case err == unix.EINTR:
+		return true
+	case err != nil:
+		s.log("reading the child's " + s.Name + ": " + err.Error())
+		s.eof = true
+		return true
+	}
+	s.took(n)
+	if n == 0 {
+		s.eof = true
+		return true
+	}
+	s.buffer()[0] = one[0]
+	s.end = 1
+	if s.lines {
+		s.cutLines(0, time.Now())
+	} else {
+		s.piece = 1
 	}
 	return true
 }
