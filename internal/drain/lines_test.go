@@ -3,6 +3,8 @@ package drain
 import (
 	"bytes"
 	"math/rand"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 	"tinit/internal/quietio"
@@ -103,4 +105,37 @@ func TestForwardLinesPartialLine(t *testing.T) {
 	}
 	unix.Close(child)
 	<-done
+}
+
+// A stream with a copy file of its own appends whole lines to it, as on a
+// shared destination: others (another tinit, the test) may append to the
+// file at the same time. The relay is stepped by hand at one instant, so
+// the partial line has certainly not waited lineWait yet.
+func TestCopyFileGetsWholeLinesOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "copy")
+	var fds [2]int
+	for i := range fds {
+		r, w := mustPipe(t)
+		defer r.Close()
+		fds[i] = dupClose(t, w)
+		defer unix.Close(fds[i])
+	}
+	d, err := New(Options{StdoutFile: path, Log: func(m string) { t.Error(m) }, Out: fds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	s := d.Streams[0]
+	if _, err := newRelay([]*Stream{s}, -1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := unix.Write(s.w, []byte("one\ntwo")); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for s.step(now) {
+	}
+	if got, _ := os.ReadFile(path); string(got) != "one\n" {
+		t.Fatalf("copy holds %q, want %q: the partial line waits for its newline", got, "one\n")
+	}
 }
