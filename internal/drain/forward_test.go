@@ -99,6 +99,26 @@ func collect(f *os.File) func() []byte {
 	return func() []byte { <-done; return buf.Bytes() }
 }
 
+// collectMessages is collect for a message socket, whose reader must
+// take each message whole.
+func collectMessages(f *os.File) func() []byte {
+	var buf bytes.Buffer
+	done := make(chan struct{})
+	go func() {
+		b := make([]byte, 4<<20)
+		for {
+			n, err := f.Read(b)
+			if n <= 0 || err != nil {
+				break
+			}
+			buf.Write(b[:n])
+		}
+		f.Close()
+		close(done)
+	}()
+	return func() []byte { <-done; return buf.Bytes() }
+}
+
 func mustPipe(t *testing.T) (r, w *os.File) {
 	t.Helper()
 	r, w, err := os.Pipe()
@@ -137,6 +157,15 @@ func outKinds() []outKind {
 				t.Fatal(err)
 			}
 			return p[0], collect(os.NewFile(uintptr(p[1]), "sock"))
+		}},
+		// A message socket takes no message larger than its send buffer;
+		// without tinit the child's own writes would fit.
+		{"seqpacket socket", func(t *testing.T) (int, func() []byte) {
+			p, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p[0], collectMessages(os.NewFile(uintptr(p[1]), "seqpacket"))
 		}},
 		{"file", func(t *testing.T) (int, func() []byte) {
 			return fileOut(t, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
