@@ -28,8 +28,17 @@ func testLines(n, max int, base byte, seed int64) []byte {
 
 // Two streams handing whole lines to one output: every line that arrives
 // is from one stream only, and each stream's lines arrive whole and in
-// order.
+// order; also through a stage smaller than a line, as an unprivileged
+// user past pipe-user-pages-soft gets.
 func TestForwardLinesNeverTorn(t *testing.T) {
+	for _, stage := range []int{0, 4096} {
+		t.Run("stage "+map[bool]string{true: "as made", false: "of one page"}[stage == 0], func(t *testing.T) {
+			forwardLinesNeverTorn(t, stage)
+		})
+	}
+}
+
+func forwardLinesNeverTorn(t *testing.T, stage int) {
 	r, w := mustPipe(t)
 	out := dupClose(t, w)
 	result := collect(r)
@@ -45,6 +54,13 @@ func TestForwardLinesNeverTorn(t *testing.T) {
 			s.sink = ss[0].sink
 		}
 		ss = append(ss, s)
+	}
+	if stage > 0 {
+		k := ss[0].sink
+		k.prepare()
+		if _, err := unix.FcntlInt(uintptr(k.stage[0]), unix.F_SETPIPE_SZ, stage); err != nil {
+			t.Fatal(err)
+		}
 	}
 	pumpAll(t, ss, data)
 	unix.Close(out)
