@@ -44,6 +44,10 @@ func (s *Stream) step(now time.Time) bool {
 			return moved
 		}
 		progress = true
+		// The partial line after the piece waits for its newline from
+		// now: the time a slow output took over the piece was no time
+		// it could have gone out, and cutting it now would tear it.
+		s.heldSince = now
 	}
 	switch {
 	case s.outBroken:

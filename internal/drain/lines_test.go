@@ -155,3 +155,69 @@ func TestCopyFileGetsWholeLinesOnly(t *testing.T) {
 		t.Fatalf("copy holds %q, want %q: the partial line waits for its newline", got, "one\n")
 	}
 }
+
+// The partial line after a piece waits lineWait for its newline from when
+// it could go out, not from when it was read: a slow output that takes
+// longer than lineWait for the piece must not cut the next line in two.
+// The relay is stepped by hand, at instants the test chooses.
+func TestPartialLineWaitsAfterASlowPiece(t *testing.T) {
+	r, w := mustPipe(t)
+	rfd := dupClose(t, r)
+	defer unix.Close(rfd)
+	out := dupClose(t, w)
+	defer unix.Close(out)
+	s, err := newStream("stdout", out, false, "", func(m string) { t.Error(m) }, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	s.lines = true
+	if _, err := newRelay([]*Stream{s}, -1); err != nil {
+		t.Fatal(err)
+	}
+	// An output that holds one page: the piece takes several turns.
+	if _, err := unix.FcntlInt(uintptr(out), unix.F_SETPIPE_SZ, 4096); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.SetNonblock(rfd, true); err != nil {
+		t.Fatal(err)
+	}
+	line := append(bytes.Repeat([]byte("x"), 20000), '\n')
+	if _, err := unix.Write(s.w, append(append([]byte{}, line...), "part"...)); err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	buf := make([]byte, 1<<16)
+	steps := func(now time.Time) {
+		for s.step(now) {
+		}
+		for {
+			n, err := unix.Read(rfd, buf)
+			if n <= 0 || err != nil {
+				return
+			}
+			got = append(got, buf[:n]...)
+		}
+	}
+	start := time.Now()
+	steps(start)
+	// The output's reader took long: the piece is out only now.
+	later := start.Add(2 * lineWait)
+	for range 100 {
+		if len(got) >= len(line) {
+			break
+		}
+		steps(later)
+	}
+	steps(later)
+	if !bytes.Equal(got, line) {
+		t.Fatalf("output holds %d bytes ending %q, want the whole line only: the partial line waits for its newline", len(got), got[max(len(got)-8, 0):])
+	}
+	if _, err := unix.Write(s.w, []byte("ial\n")); err != nil {
+		t.Fatal(err)
+	}
+	steps(later.Add(time.Millisecond))
+	if want := append(line, "partial\n"...); !bytes.Equal(got, want) {
+		t.Fatalf("output ends %q, want %q", got[max(len(got)-8, 0):], "partial\n")
+	}
+}
