@@ -45,8 +45,11 @@ func (s *Stream) step(now time.Time) bool {
 		}
 		progress = true
 		// The partial line after the piece waits for its newline from
-		// now: the time a slow output took over the piece was no time
-		// it could have gone out, and cutting it now would tear it.
+		// now: the time a slow output or copy took over the piece was
+		// no time it could have gone out, and cutting it would tear it.
+		if t := time.Now(); t.After(now) {
+			now = t
+		}
 		s.heldSince = now
 	}
 	switch {

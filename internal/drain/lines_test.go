@@ -221,3 +221,75 @@ func TestPartialLineWaitsAfterASlowPiece(t *testing.T) {
 		t.Fatalf("output ends %q, want %q", got[max(len(got)-8, 0):], "partial\n")
 	}
 }
+
+// The same when the time goes into the copy: an append that waits (a copy
+// file that is a FIFO, read late) does not count against the next line.
+func TestPartialLineWaitsAfterASlowCopy(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "copy")
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Opened before the stream, so the copy's open finds a reader.
+	rd, err := unix.Open(fifo, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(rd)
+	r, w := mustPipe(t)
+	rfd := dupClose(t, r)
+	defer unix.Close(rfd)
+	out := dupClose(t, w)
+	defer unix.Close(out)
+	s, err := newStream("stdout", out, false, fifo, func(m string) { t.Error(m) }, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	if _, err := newRelay([]*Stream{s}, -1); err != nil {
+		t.Fatal(err)
+	}
+	// Fill the FIFO, so that the next append waits for its reader.
+	wfd, err := unix.Open(fifo, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	filler := bytes.Repeat([]byte("f"), 4096)
+	for {
+		if _, err := unix.Write(wfd, filler); err != nil {
+			break
+		}
+	}
+	unix.Close(wfd)
+	const late = 3 * lineWait
+	go func() {
+		time.Sleep(late) // the slowness under test, not a synchronisation
+		unix.SetNonblock(rd, false)
+		b := make([]byte, 1<<16)
+		for {
+			if n, err := unix.Read(rd, b); n <= 0 || err != nil {
+				return
+			}
+		}
+	}()
+	if _, err := unix.Write(s.w, []byte("line\npart")); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for s.step(start) {
+	}
+	if took := time.Since(start); took < late {
+		t.Fatalf("the append took %v, want it to wait for the FIFO's reader, %v", took, late)
+	}
+	// lineWait after the step began, but less since the append ended.
+	for s.step(start.Add(lineWait + time.Millisecond)) {
+	}
+	if err := unix.SetNonblock(rfd, true); err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 64)
+	n, _ := unix.Read(rfd, b)
+	if got := string(b[:max(n, 0)]); got != "line\n" {
+		t.Fatalf("output holds %q, want %q: the partial line waits for its newline", got, "line\n")
+	}
+}
