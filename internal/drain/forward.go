@@ -44,6 +44,13 @@ func (s *Stream) step(now time.Time) bool {
 			return moved
 		}
 		progress = true
+		// The partial line after the piece waits for its newline from
+		// now: the time a slow output or copy took over the piece was
+		// no time it could have gone out, and cutting it would tear it.
+		if t := time.Now(); t.After(now) {
+			now = t
+		}
+		s.heldSince = now
 	}
 	switch {
 	case s.outBroken:

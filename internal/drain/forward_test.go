@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+	"tinit/internal/quietio"
 
 	"golang.org/x/sys/unix"
 )
@@ -99,6 +101,26 @@ func collect(f *os.File) func() []byte {
 	return func() []byte { <-done; return buf.Bytes() }
 }
 
+// collectMessages is collect for a message socket, whose reader must
+// take each message whole.
+func collectMessages(f *os.File) func() []byte {
+	var buf bytes.Buffer
+	done := make(chan struct{})
+	go func() {
+		b := make([]byte, 4<<20)
+		for {
+			n, err := f.Read(b)
+			if n <= 0 || err != nil {
+				break
+			}
+			buf.Write(b[:n])
+		}
+		f.Close()
+		close(done)
+	}()
+	return func() []byte { <-done; return buf.Bytes() }
+}
+
 func mustPipe(t *testing.T) (r, w *os.File) {
 	t.Helper()
 	r, w, err := os.Pipe()
@@ -137,6 +159,15 @@ func outKinds() []outKind {
 				t.Fatal(err)
 			}
 			return p[0], collect(os.NewFile(uintptr(p[1]), "sock"))
+		}},
+		// A message socket takes no message larger than its send buffer;
+		// without tinit the child's own writes would fit.
+		{"seqpacket socket", func(t *testing.T) (int, func() []byte) {
+			p, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p[0], collectMessages(os.NewFile(uintptr(p[1]), "seqpacket"))
 		}},
 		{"file", func(t *testing.T) (int, func() []byte) {
 			return fileOut(t, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
@@ -371,4 +402,65 @@ func commonPrefix(a, b []byte) int {
 		n++
 	}
 	return n
+}
+
+// With one copy file for both streams and two outputs, a stalled reader of
+// tinit's stdout holds up nothing of stderr: the relay hands each stream's
+// lines to its own output and then to the copy, so neither waits for the
+// other's output.
+func TestSharedCopyStalledStdoutKeepsStderr(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "both")
+	outR, outW := mustPipe(t)
+	errR, errW := mustPipe(t)
+	defer errR.Close()
+	fds := [2]int{dupClose(t, outW), dupClose(t, errW)}
+	d, err := New(Options{StdoutFile: path, StderrFile: path, Log: func(m string) { t.Error(m) }, Out: fds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Streams) != 2 {
+		t.Fatalf("%d streams, want 2", len(d.Streams))
+	}
+	var child [2]int
+	for i, s := range d.Streams {
+		if child[i], err = unix.Dup(s.w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d.Start()
+	// More than both pipes hold: stdout's relay waits for its reader.
+	lots := bytes.Repeat([]byte("stdout, which nobody reads yet\n"), 200000)
+	wrote := make(chan error, 1)
+	go func() {
+		_, err := quietio.WriteAll(child[0], lots)
+		unix.Close(child[0])
+		wrote <- err
+	}()
+	for d.Streams[0].queued() < pipeSize/2 {
+		time.Sleep(time.Millisecond)
+	}
+	if _, err := quietio.WriteAll(child[1], []byte("stderr line\n")); err != nil {
+		t.Fatal(err)
+	}
+	unix.Close(child[1])
+	got := make(chan []byte, 1)
+	go func() { b := make([]byte, len("stderr line\n")); n, _ := io.ReadFull(errR, b); got <- b[:n] }()
+	select {
+	case b := <-got:
+		if string(b) != "stderr line\n" {
+			t.Errorf("stderr got %q", b)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("stderr's line did not arrive while stdout's reader was stalled")
+	}
+	all := collect(outR)
+	if err := <-wrote; err != nil {
+		t.Fatal(err)
+	}
+	<-d.Done()
+	unix.Close(fds[0])
+	unix.Close(fds[1])
+	if b := all(); !bytes.Equal(b, lots) {
+		t.Errorf("stdout got %d bytes, want %d", len(b), len(lots))
+	}
 }

@@ -66,13 +66,15 @@ func (r *relay) run() {
 	for {
 		r.checkWake()
 		progress, live := false, 0
-		now := time.Now()
 		for _, s := range r.streams {
 			if s.finished {
 				continue
 			}
 			fd := s.r
-			if s.step(now) {
+			// Read afresh for each stream: the other's step may have
+			// waited on a file, and a partial line read now must not
+			// seem older than it is.
+			if s.step(time.Now()) {
 				progress = true
 			}
 			if s.finished {
@@ -85,7 +87,7 @@ func (r *relay) run() {
 			return
 		}
 		if !progress {
-			r.wait(now)
+			r.wait(time.Now())
 		}
 	}
 }

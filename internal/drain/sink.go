@@ -21,6 +21,9 @@ type sink struct {
 	stage  [2]int
 	staged int     // bytes in stage not yet moved on
 	owner  *Stream // the stream whose piece is on its way, when streams share the sink
+	// msgMax is the largest message a message socket took, 0 until one
+	// was refused as too long.
+	msgMax int
 	broken error
 }
 
@@ -60,15 +63,11 @@ func (k *sink) prepare() {
 		k.kind = sinkOther
 		return
 	}
+	// A stage that cannot grow (an unprivileged user past
+	// pipe-user-pages-soft gets small pipes) only takes more turns: a
+	// piece goes in as it fits, and the stream keeps the sink until all
+	// of it is out, so the other stream's lines never come in between.
 	growPipe(p[0], copyBufSize)
-	if sz, err := unix.FcntlInt(uintptr(p[0]), unix.F_GETPIPE_SZ, 0); err != nil || sz < copyBufSize {
-		// A piece must fit in the stage whole, or a line could be torn
-		// between two streams sharing the output.
-		_ = unix.Close(p[0])
-		_ = unix.Close(p[1])
-		k.kind = sinkOther
-		return
-	}
 	k.stage = p
 }
 
@@ -139,11 +138,20 @@ func (k *sink) putStaged(piece []byte, sent int) (moved int, wait bool, err erro
 
 func (k *sink) send(b []byte) (moved int, wait bool, err error) {
 	for moved < len(b) {
-		n, err := rawSend(k.fd, b[moved:])
+		chunk := b[moved:]
+		if k.msgMax > 0 && len(chunk) > k.msgMax {
+			chunk = chunk[:k.msgMax]
+		}
+		n, err := rawSend(k.fd, chunk)
 		switch {
 		case err == unix.EINTR:
 		case err == unix.EAGAIN:
 			return moved, true, nil
+		case err == unix.EMSGSIZE && len(chunk) > 1:
+			// A message socket (SOCK_SEQPACKET, SOCK_DGRAM) takes no
+			// message larger than its send buffer, where the child's own
+			// smaller writes would have fit: smaller messages, then.
+			k.msgMax = len(chunk) / 2
 		case err == unix.ENOTSOCK || err == unix.EOPNOTSUPP || err == unix.ENOSYS:
 			// Not a socket send(2) takes after all: write as to a file.
 			k.kind = sinkOther

@@ -56,6 +56,9 @@ func newStream(name string, out int, passthrough bool, copyPath string, log func
 // failure and on a stream that passes through.
 func makeStream(name string, out int, passthrough bool, c *copyFile, log func(string), wake int) (*Stream, error) {
 	s := &Stream{Name: name, Out: out, r: -1, w: -1, passthrough: passthrough, log: log, wake: wake, copy: c, left: -1, sink: newSink(out)}
+	// Others may append to a copy file at the same time (another tinit,
+	// the test itself), so each append must end at a newline.
+	s.lines = c != nil
 	if passthrough {
 		s.close()
 		return s, nil
