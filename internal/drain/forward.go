@@ -217,12 +217,6 @@ func (s *Stream) pieceDone() {
 	s.sink.owner = nil
 	s.end = copy(s.buf, s.buf[s.piece:s.end])
 	s.piece, s.sent = 0, 0
-	if s.end > 0 {
-		// The partial line waits for its newline from now: a slow
-		// output must not make it go out torn as soon as the piece
-		// before it is through.
-		s.heldSince = time.Now()
-	}
 }
 
 // finish closes the stream: its pipe at end of file or its output broken.

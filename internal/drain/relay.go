@@ -48,10 +48,6 @@ func newRelay(streams []*Stream, wake int) (*relay, error) {
 		}
 	}
 	for _, s := range streams {
-		// Others may append to a copy file at the same time (another
-		// tinit, the test itself): each append must end at a newline,
-		// or their lines tear each other's.
-		s.lines = s.lines || s.copy != nil
 		s.fast = s.outSplice && !s.lines
 		if !s.fast {
 			s.sink.prepare()
