@@ -30,6 +30,13 @@ type relayState struct {
 	// room. -1 when it waits for the other stream, or for time.
 	waitFd int
 	waitEv uint32
+	parked bool // waits for waitFd: the relay steps it again once ep says so
+}
+
+// due tells whether a parked stream's partial line must go out now.
+func (s *Stream) due(now time.Time) bool {
+	at, ok := s.lineDeadline()
+	return ok && !now.Before(at)
 }
 
 // step moves what the stream can move now without waiting, and tells
@@ -119,7 +126,8 @@ func (s *Stream) readStep(now time.Time) bool {
 	}
 	buf := s.buffer()
 	start := s.end
-	n, err := rawRead(s.r, buf[start:start+s.most(len(buf)-start)])
+	want := s.most(len(buf) - start)
+	n, err := rawRead(s.r, buf[start:start+want])
 	switch {
 	case err == unix.EINTR:
 		return true
@@ -141,6 +149,11 @@ func (s *Stream) readStep(now time.Time) bool {
 		s.cutLines(start, now)
 	} else {
 		s.piece = s.end
+	}
+	if s.piece == 0 && n < want {
+		// The pipe is empty now: wait for it without reading it empty
+		// once more.
+		s.waitFd, s.waitEv = s.r, unix.EPOLLIN
 	}
 	return true
 }

@@ -27,7 +27,7 @@ type relay struct {
 	poller *os.File
 	conn   syscall.RawConn
 	reg    map[int]uint32 // fds in ep and the events asked for
-	evs    [4]unix.EpollEvent
+	evs    [8]unix.EpollEvent
 	// retry: an fd could not be put in ep, so the relay looks again
 	// after retryWait instead of waiting for it.
 	retry bool
@@ -56,23 +56,32 @@ func newRelay(streams []*Stream, wake int) (*relay, error) {
 	return r, nil
 }
 
-// run forwards until every stream is finished.
+// run forwards until every stream is finished. A stream whose step could
+// not move anything is parked until ep says its fd is ready, or its partial
+// line is due: stepping it again would only cost system calls that fail.
 func (r *relay) run() {
 	defer r.close()
+	want := map[int]uint32{}
+	var looked time.Time
 	for {
-		r.checkWake()
 		progress, live := false, 0
 		for _, s := range r.streams {
 			if s.finished {
 				continue
 			}
-			fd := s.r
 			// Read afresh for each stream: the other's step may have
 			// waited on a file, and a partial line read now must not
 			// seem older than it is.
-			if s.step(time.Now()) {
+			now := time.Now()
+			if s.parked && !s.due(now) {
+				live++
+				continue
+			}
+			fd := s.r
+			if s.step(now) {
 				progress = true
 			}
+			s.parked = s.waitFd >= 0
 			if s.finished {
 				delete(r.reg, fd) // closed, so the kernel took it out of ep
 			} else {
@@ -82,25 +91,40 @@ func (r *relay) run() {
 		if live == 0 {
 			return
 		}
-		if !progress {
-			r.wait(time.Now())
+		timeout := r.interest(want)
+		if progress {
+			// Look at what is ready now and then, so that a parked
+			// stream, or Finish, is not starved by a busy one.
+			if time.Since(looked) < lookEvery {
+				continue
+			}
+			timeout = 0
 		}
+		r.unpark(r.sleep(timeout))
+		looked = time.Now()
 	}
 }
 
-// wait puts in ep what the streams wait for, and waits for one of them,
-// for the Finish eventfd, or for the first partial line's deadline.
-func (r *relay) wait(now time.Time) {
-	want := map[int]uint32{}
+// lookEvery is how long a busy relay goes without asking ep what else is
+// ready: each look is a system call, and a stream that moves 4 KiB at a
+// time would otherwise pay one for each.
+const lookEvery = 200 * time.Microsecond
+
+// interest puts in ep what the parked streams wait for and the Finish
+// eventfd, and returns how long to sleep: until the first partial line is
+// due, or without a limit (-1).
+func (r *relay) interest(want map[int]uint32) time.Duration {
+	clear(want)
 	if r.wake >= 0 {
 		want[r.wake] = unix.EPOLLIN
 	}
+	now := time.Now()
 	timeout := time.Duration(-1)
 	for _, s := range r.streams {
 		if s.finished {
 			continue
 		}
-		if s.waitFd >= 0 {
+		if s.parked {
 			want[s.waitFd] |= s.waitEv
 		}
 		if at, ok := s.lineDeadline(); ok && (timeout < 0 || at.Sub(now) < timeout) {
@@ -111,7 +135,30 @@ func (r *relay) wait(now time.Time) {
 	if r.retry && (timeout < 0 || timeout > retryWait) {
 		timeout = retryWait
 	}
-	r.sleep(timeout)
+	return timeout
+}
+
+// unpark lets the streams whose fds are among the first n of evs step
+// again, and takes Finish's wake-up. After a failed registration every
+// stream looks again.
+func (r *relay) unpark(n int) {
+	for _, ev := range r.evs[:n] {
+		fd := int(ev.Fd)
+		if fd == r.wake {
+			r.finishing()
+			continue
+		}
+		for _, s := range r.streams {
+			if s.parked && s.waitFd == fd {
+				s.parked = false
+			}
+		}
+	}
+	if r.retry {
+		for _, s := range r.streams {
+			s.parked = false
+		}
+	}
 }
 
 // update makes ep hold exactly want, level-triggered: an fd nobody waits
@@ -143,34 +190,39 @@ func (r *relay) update(want map[int]uint32) {
 	}
 }
 
-// sleep waits until something in ep is ready, or timeout (-1: no limit).
-func (r *relay) sleep(timeout time.Duration) {
+// sleep waits until something in ep is ready, or timeout (-1: no limit; 0:
+// only look), and returns how many of r.evs it filled.
+func (r *relay) sleep(timeout time.Duration) int {
+	if timeout == 0 {
+		n, _ := rawReady(r.ep, r.evs[:])
+		return max(n, 0)
+	}
 	if r.conn == nil {
 		ms := -1
-		if timeout >= 0 {
+		if timeout > 0 {
 			ms = int((timeout + time.Millisecond - 1) / time.Millisecond)
 		}
-		_, _ = unix.EpollWait(r.ep, r.evs[:], ms)
-		return
+		n, _ := unix.EpollWait(r.ep, r.evs[:], ms)
+		return max(n, 0)
 	}
 	var deadline time.Time
-	if timeout >= 0 {
+	if timeout > 0 {
 		deadline = time.Now().Add(timeout)
 	}
 	_ = r.poller.SetReadDeadline(deadline)
+	n := 0
 	_ = r.conn.Read(func(uintptr) bool {
-		n, err := rawReady(r.ep, r.evs[:])
+		var err error
+		n, err = rawReady(r.ep, r.evs[:])
 		return n > 0 || err != nil && err != unix.EINTR
 	})
+	return max(n, 0)
 }
 
-// checkWake takes Finish's wake-up: from now on each stream takes only
-// what its pipe holds now, since a holder tinit could not end may write
-// on as fast as it is read.
-func (r *relay) checkWake() {
-	if r.wake < 0 {
-		return
-	}
+// finishing takes Finish's wake-up: from now on each stream takes only
+// what its pipe holds now, since a holder tinit could not end may write on
+// as fast as it is read.
+func (r *relay) finishing() {
 	var b [8]byte
 	if _, err := rawRead(r.wake, b[:]); err != nil {
 		return
@@ -182,6 +234,7 @@ func (r *relay) checkWake() {
 		if !s.finished && s.left < 0 {
 			s.left = s.queued()
 		}
+		s.parked = false
 	}
 }
 
