@@ -26,10 +26,10 @@ type Drain struct {
 	Streams []*Stream
 	child   [2]int // the fds the child gets as stdout and stderr
 	done    chan struct{}
-	// wake becomes readable when tinit is about to exit (Finish); a
-	// forwarder polls it beside its pipe. Kept open for tinit's lifetime:
-	// closing it would free its number for reuse while a forwarder might
-	// still poll it.
+	// wake becomes readable when tinit is about to exit (Finish); the
+	// relay waits for it beside the pipes. Kept open for tinit's
+	// lifetime: closing it would free its number for reuse while the
+	// relay might still wait for it.
 	wake      int
 	abandoned atomic.Bool
 	finished  atomic.Bool
@@ -46,7 +46,7 @@ type Drain struct {
 // the same pipe, socket or file), the child gets one pipe as both, so the
 // kernel keeps the order of its writes exactly, as it would with no init.
 // That needs the copy files to agree: none, or one file named by both. With
-// two pipes into one destination (or one shared copy file), each forwarder
+// two pipes into one destination (or one shared copy file), the relay
 // hands it whole lines only, so lines are never torn.
 func New(o Options) (*Drain, error) {
 	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
@@ -197,7 +197,7 @@ func (d *Drain) Launch() {
 }
 
 // Start closes tinit's copies of the write ends, which the child now holds,
-// and lets the forwarders go. Until tinit's copies are gone the pipes could
+// and lets the relay go. Until tinit's copies are gone the pipes could
 // never reach end of file.
 func (d *Drain) Start() {
 	d.Launch()
@@ -213,14 +213,14 @@ func (d *Drain) Done() <-chan struct{} { return d.done }
 
 // Abandon gives up waiting for end of file, for a pipe some process tinit
 // cannot see, or cannot end, still holds open. It gives up no reading: the
-// forwarders go on delivering whatever reaches the pipes for as long as
+// relay goes on delivering whatever reaches the pipes for as long as
 // tinit runs, and Finish, at its exit, takes what is in them then.
 func (d *Drain) Abandon() { d.abandoned.Store(true) }
 
 // Abandoned tells whether Abandon has been called.
 func (d *Drain) Abandoned() bool { return d.abandoned.Load() }
 
-// Finish ends the forwarders of abandoned pipes as tinit exits: each goes on
+// Finish ends the relay's abandoned pipes as tinit exits: each goes on
 // until its pipe is empty and all it read is written out, however slowly
 // tinit's output drains, and Done is closed only then. What a holder writes
 // after that is lost, with tinit gone. A pipe at end of file is done already.
@@ -234,7 +234,7 @@ func (d *Drain) Finish() {
 }
 
 // Pending tells whether bytes wait in a pipe for tinit to forward them: a
-// holder cannot count as gone while they do, since the forwarder is only
+// holder cannot count as gone while they do, since the relay is only
 // held up by a slow reader.
 func (d *Drain) Pending() bool {
 	for _, s := range d.Streams {

@@ -13,7 +13,7 @@ import (
 // kernel: it waits in an epoll set of its own, which it puts on the Go
 // runtime's poller, so waiting costs no thread. Every thread tinit may ever
 // need is made before the child starts, since the child may then take
-// every task a pids cgroup or RLIMIT_NPROC allows; a forwarder asleep in a
+// every task a pids cgroup or RLIMIT_NPROC allows; a goroutine asleep in a
 // read or a write would be one more thread to make and keep. Reads are
 // from tinit's own non-blocking pipes, and writes go out without waiting
 // (see sink).

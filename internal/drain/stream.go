@@ -147,7 +147,7 @@ func (s *Stream) took(n int) {
 
 // growPipe makes the pipe behind fd hold at least size bytes, if fd is a
 // pipe and the kernel allows it. A splice moves at most what the output
-// pipe has room for, so a forwarder relaying into a default 64 KiB pipe
+// pipe has room for, so a relay into a default 64 KiB pipe
 // wakes sixteen times as often as into one of 1 MiB: growing tinit's own
 // output pipe, when it is one, doubles forwarding throughput. It never
 // shrinks a pipe: that would take room from whoever sized it.
@@ -163,7 +163,7 @@ func isTerminal(fd int) bool {
 }
 
 // outputBroken records that tinit's own output is gone, and says so once;
-// the forwarder then closes the pipe.
+// the relay then closes the pipe.
 func (s *Stream) outputBroken(err error) {
 	if !s.outBroken {
 		s.outBroken = true

@@ -133,7 +133,7 @@ func (e *Ending) giveUpIfUnseen(now time.Time, unseen bool) bool {
 
 // giveUp tells, once, to stop waiting for the output's end of file, unless
 // bytes wait in a pipe for a slow reader. Giving up only stops the
-// forwarders at an empty pipe; they still deliver everything they have.
+// relay at an empty pipe; it still delivers everything it has.
 func (e *Ending) giveUp() bool {
 	if e.gaveUp || e.Output.Pending() {
 		return false

@@ -5,18 +5,19 @@ import (
 	"sync"
 )
 
-// maxProcs caps the Go runtime's processors. tinit runs one loop; its
-// forwarders spend their time in the kernel, where they need no processor.
-// Every processor is a thread the runtime may want at any moment, and each
-// must exist before the child starts (see ReserveThreads), so a 64-CPU host
-// must not mean 64 of them.
+// maxProcs caps the Go runtime's processors. tinit runs one loop and one
+// relay, which spend their time waiting. Every processor is a thread the
+// runtime may want at any moment, and each must exist before the child
+// starts (see ReserveThreads), so a 64-CPU host must not mean 64 of them.
 const maxProcs = 1
 
 // blockingThreads are the threads that may sit in the kernel at once
-// besides those the runtime's processors run on: the loop in a system
-// call, the log writer, and one to spare. The forwarders, os/signal's
-// receiver and the runtime's signal-mask, template and monitor threads
-// hold threads of their own already when ReserveThreads runs.
+// besides the one the processor runs on: the loop or the log writer in a
+// system call, with the runtime handing the processor on meanwhile. With
+// one fewer, a test that keeps a pids cgroup full crashed the runtime.
+// os/signal's receiver and the runtime's signal-mask, template and monitor
+// threads hold threads of their own already when ReserveThreads runs; the
+// relay needs none (see drain).
 const blockingThreads = 2
 
 // ReserveThreads makes the Go runtime create, now, every thread it can

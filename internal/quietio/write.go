@@ -45,13 +45,6 @@ func ownWriteSignals() *unix.Sigset_t { return sigset(unix.SIGPIPE, unix.SIGXFSZ
 // writeSignals are blocked on every thread that writes tinit's output.
 func writeSignals() *unix.Sigset_t { return sigset(unix.SIGPIPE, unix.SIGTTOU, unix.SIGXFSZ) }
 
-// BlockWriteSignals blocks SIGPIPE, SIGTTOU and SIGXFSZ on the calling thread, which
-// the caller has locked. The forwarders lock for good, so their threads die
-// with them.
-func BlockWriteSignals() {
-	_ = unix.PthreadSigmask(unix.SIG_BLOCK, writeSignals(), nil)
-}
-
 // DropOwnSignal takes back the SIGPIPE or SIGXFSZ that a failed write of
 // this thread's left pending on it; err is that write's error.
 func DropOwnSignal(err error) {
@@ -109,8 +102,7 @@ func WriteBeforeSignals(fd int, b []byte) error {
 // WriteAll writes all of b to fd as it is, waiting out EINTR and an fd
 // someone set O_NONBLOCK on, and says how much of b went out before an
 // error: a copy of the output must hold that much too. It holds back no
-// signal itself: for threads that called BlockWriteSignals (drain's
-// forwarders), and for WriteBeforeSignals.
+// signal itself: for writes inside Quietly, and for WriteBeforeSignals.
 func WriteAll(fd int, b []byte) (written int, err error) {
 	for written < len(b) {
 		n, err := unix.Write(fd, b[written:])

@@ -29,12 +29,12 @@ type output interface {
 	leak.Output
 	Done() <-chan struct{}
 	// Abandon stops the wait for an end of file that may never come;
-	// the forwarders go on reading until Finish.
+	// the relay goes on reading until Finish.
 	Abandon()
 	// Abandoned tells whether Abandon was called: the output then counts
 	// as complete, though it never reached end of file.
 	Abandoned() bool
-	// Finish, as tinit exits, ends the forwarders of abandoned pipes once
+	// Finish, as tinit exits, ends the relay's abandoned pipes once
 	// they have delivered what is in them; Done is closed then.
 	Finish()
 }
