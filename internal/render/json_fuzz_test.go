@@ -2,6 +2,7 @@ package render
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -34,9 +35,14 @@ func FuzzMarshalLine(f *testing.F) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := MarshalLine(v); string(got) != string(want)+"\n" {
+			if got := MarshalLine(v); fffd(string(got)) != fffd(string(want)+"\n") {
 				t.Fatalf("%q:\n got %s\nwant %s", s, got, want)
 			}
 		}
 	})
 }
+
+// fffd writes U+FFFD as the escape \ufffd. An invalid byte is U+FFFD in
+// JSON: encoding/json of Go 1.26, and MarshalLine, write the escape, newer
+// encoding/json writes the character itself; both read back the same.
+func fffd(s string) string { return strings.ReplaceAll(s, "\uFFFD", `\ufffd`) }

@@ -80,10 +80,14 @@ func TestWireJSONIsEncodingJSON(t *testing.T) {
 					t.Fatalf("%T: %v", v, err)
 				}
 				want = append(want, '\n')
-				if got := render.MarshalLine(v); string(got) != string(want) {
+				// An invalid byte is U+FFFD: Go 1.26's encoding/json and
+				// MarshalLine write the escape, newer ones the character.
+				if got := render.MarshalLine(v); fffd(string(got)) != fffd(string(want)) {
 					t.Fatalf("%T with %q, %d:\n got %s\nwant %s", v, s, n, got, want)
 				}
 			}
 		}
 	}
 }
+
+func fffd(s string) string { return strings.ReplaceAll(s, "\uFFFD", `\ufffd`) }
