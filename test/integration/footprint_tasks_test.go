@@ -22,50 +22,72 @@ import (
 // says where the others go. tinit ran 13 to 15 before the relay.
 const taskBudget = 10
 
-// taskSampler counts /proc/PID/task again and again until stopped, and
-// keeps the most it saw.
+// taskSampler reads /proc/PID/task again and again until stopped, and
+// keeps the most tasks it saw and the threads that were not there at the
+// first read: tinit makes all its threads before the child starts, since a
+// child that fills a pids cgroup leaves the runtime no room for a new one.
 type taskSampler struct {
-	most atomic.Int64
-	stop chan struct{}
-	done chan struct{}
+	most  atomic.Int64
+	later atomic.Int64 // threads first seen after the first read
+	stop  chan struct{}
+	done  chan struct{}
 }
 
 func sampleTasks(pid int) *taskSampler {
 	s := &taskSampler{stop: make(chan struct{}), done: make(chan struct{})}
 	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+	first := map[string]bool{}
 	if ents, err := os.ReadDir(dir); err == nil {
 		s.most.Store(int64(len(ents)))
+		for _, e := range ents {
+			first[e.Name()] = true
+		}
 	}
 	go func() {
 		defer close(s.done)
+		seen := map[string]bool{}
 		for {
 			select {
 			case <-s.stop:
 				return
 			default:
 			}
-			if ents, err := os.ReadDir(dir); err == nil && int64(len(ents)) > s.most.Load() {
+			ents, err := os.ReadDir(dir)
+			if err != nil {
+				continue
+			}
+			if int64(len(ents)) > s.most.Load() {
 				s.most.Store(int64(len(ents)))
+			}
+			for _, e := range ents {
+				if !first[e.Name()] && !seen[e.Name()] {
+					seen[e.Name()] = true
+					s.later.Add(1)
+				}
 			}
 		}
 	}()
 	return s
 }
 
-// end stops the sampler and returns the most tasks it saw.
-func (s *taskSampler) end() int {
+// end stops the sampler and returns the most tasks it saw, and how many
+// threads were made after its first read.
+func (s *taskSampler) end() (most, later int) {
 	close(s.stop)
 	<-s.done
-	return int(s.most.Load())
+	return int(s.most.Load()), int(s.later.Load())
 }
 
-func wantTaskBudget(t *testing.T, phase string, most int) {
+func wantTaskBudget(t *testing.T, phase string, most, later int) {
 	t.Helper()
 	if most == 0 {
 		t.Fatalf("%s: never saw tinit's tasks", phase)
 	}
 	if most > taskBudget {
 		t.Errorf("%s: tinit ran %d tasks, want at most %d", phase, most, taskBudget)
+	}
+	if later > 0 {
+		t.Errorf("%s: tinit made %d threads after its child started, want none", phase, later)
 	}
 }
 
@@ -86,13 +108,13 @@ func TestFootprintTasksWhileForwarding(t *testing.T) {
 		waitFor(t, 10*time.Second, "tinit to start", func() bool { return len(childrenOf(p.cmd.Process.Pid)) > 0 })
 		s := sampleTasks(p.tinitPID(t))
 		waitFor(t, 30*time.Second, "the child to write 40 MB", func() bool { return fileExists(ready) })
-		most := s.end()
+		most, later := s.end()
 		hold.Close()
 		r := p.wait(t, 10*time.Second)
 		if r.Code != 0 || len(r.Stdout) != 20000000 || len(r.Stderr) != 20000000 {
 			t.Fatalf("code %d, %d bytes out and %d err, want 0 and 20000000 each", r.Code, len(r.Stdout), len(r.Stderr))
 		}
-		wantTaskBudget(t, "forwarding", most)
+		wantTaskBudget(t, "forwarding", most, later)
 	})
 }
 
@@ -128,7 +150,7 @@ func TestFootprintTasksSlowReader(t *testing.T) {
 						break
 					}
 				}
-				most := s.end()
+				most, later := s.end()
 				got, err := io.ReadAll(r)
 				if err != nil {
 					t.Fatal(err)
@@ -143,7 +165,7 @@ func TestFootprintTasksSlowReader(t *testing.T) {
 						t.Fatalf("copy file holds %d bytes, want the %d forwarded", len(c), len(want))
 					}
 				}
-				wantTaskBudget(t, "slow reader", most)
+				wantTaskBudget(t, "slow reader", most, later)
 			})
 		}
 	})
@@ -160,14 +182,14 @@ func TestFootprintTasksEndingHolders(t *testing.T) {
 		waitFor(t, 10*time.Second, "tinit to start", func() bool { return len(childrenOf(p.cmd.Process.Pid)) > 0 })
 		s := sampleTasks(p.tinitPID(t))
 		r := p.wait(t, 15*time.Second)
-		most := s.end()
+		most, later := s.end()
 		if r.Code != 0 || r.Stdout != "main\n" {
 			t.Fatalf("code %d stdout %q, want 0 and \"main\\n\"\nstderr:\n%s", r.Code, r.Stdout, r.Stderr)
 		}
 		if left := marked(mark); len(left) > 0 {
 			t.Fatalf("holders %v survived tinit", left)
 		}
-		wantTaskBudget(t, "ending 300 holders", most)
+		wantTaskBudget(t, "ending 300 holders", most, later)
 	})
 }
 
