@@ -15,9 +15,10 @@ import (
 // say so in one line. Everything after fails with an ordinary error.
 
 // peakThreads is how many threads tinit runs at most, its main thread
-// included: ReserveThreads makes them all before the child starts (strace
-// counts 13 clones, /proc/PID/task 14 entries); with the child, that many
-// tasks must fit under RLIMIT_NPROC.
+// included: ReserveThreads makes them all before the child starts, 8 as a
+// rule, and on a machine loaded past its cores the runtime now and then
+// makes one more while it starts; with the child, that many tasks must fit
+// under RLIMIT_NPROC.
 const peakThreads = 10
 
 // Preflight checks the limits under which the runtime would crash rather

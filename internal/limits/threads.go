@@ -15,10 +15,15 @@ const maxProcs = 1
 // besides the one the processor runs on: the loop or the log writer in a
 // system call, with the runtime handing the processor on meanwhile. With
 // one fewer, a test that keeps a pids cgroup full crashed the runtime.
-// os/signal's receiver and the runtime's signal-mask, template and monitor
-// threads hold threads of their own already when ReserveThreads runs; the
-// relay needs none (see drain).
+// The runtime's monitor and template threads are its own; the relay needs
+// none (see drain).
 const blockingThreads = 2
+
+// signalThreads are os/signal's, which it starts at the first handler and
+// holds for good: the thread its mask changes are made on, and the one its
+// receiver sleeps on. ReserveThreads runs before the first handler, so
+// both come out of the reserve.
+const signalThreads = 2
 
 // ReserveThreads makes the Go runtime create, now, every thread it can
 // need later, and leaves them idle: the runtime keeps idle threads and
@@ -26,9 +31,14 @@ const blockingThreads = 2
 // exhaust RLIMIT_NPROC or a pids cgroup, which count threads too, and the
 // runtime ends the process ("fatal error: newosproc") when it fails to
 // make a thread it wants. Each goroutine locked to its thread at the same
-// time holds a distinct one.
+// time holds a distinct one, and the caller holds one more.
+//
+// It must run before os/signal starts. Each handler os/signal installs is
+// a round trip between two threads, and the runtime makes a new thread
+// whenever it hands over to an idle one and finds none yet back: run
+// beside the reservation, that made 9, 10 or 11 threads where 8 do.
 func ReserveThreads() {
-	n := maxProcs + blockingThreads
+	n := maxProcs + blockingThreads + signalThreads
 	var ready sync.WaitGroup
 	release := make(chan struct{})
 	done := make(chan struct{}, n)

@@ -36,15 +36,20 @@ func Run(cfg Config) int {
 	if err := setPdeathsig(cfg.Pdeathsig); err != nil {
 		return r.failed(ExitFailure, "cannot set the parent-death signal: "+err.Error())
 	}
+	if cfg.Pause {
+		r.sigs = listen(true)
+		return r.pause()
+	}
+	// The threads are reserved before a handler goes in: os/signal's two
+	// threads then come out of the reserve, and its round trips find idle
+	// threads to hand over to. Reserved while the handlers went in, the
+	// runtime made one to three threads more than it needed.
+	limits.ReserveThreads()
 	// The handlers go in while the pipes are made and the command is
 	// found: each is a round trip to the runtime's signal thread, about a
 	// millisecond for all of them, and only the child's start must wait.
 	sigs := make(chan *signalSet, 1)
-	go func() { sigs <- listen(cfg.Pause) }()
-	if cfg.Pause {
-		r.sigs = <-sigs
-		return r.pause()
-	}
+	go func() { sigs <- listen(false) }()
 	r.tty = controllingTTY()
 	dopts := cfg.Drain
 	dopts.Log = func(m string) { l.Error(m) }
@@ -56,7 +61,6 @@ func Run(cfg Config) int {
 	path, err := resolve(cfg.Argv[0])
 	if err == nil {
 		d.Launch()
-		limits.ReserveThreads()
 		r.sigs = <-sigs
 		out, errfd := d.ChildFds()
 		r.mainPID, err = spawn(path, cfg.Argv, out, errfd, r.tty)
