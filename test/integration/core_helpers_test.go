@@ -108,6 +108,19 @@ func (p *coreProc) tinitPID(t *testing.T) int {
 	return kids[0]
 }
 
+// waitChildStarted waits until tinit has started its child: in a pid
+// namespace, unshare's child is tinit itself, which then still starts.
+func (p *coreProc) waitChildStarted(t *testing.T) {
+	t.Helper()
+	waitFor(t, 10*time.Second, "tinit to start its child", func() bool {
+		kids := childrenOf(p.cmd.Process.Pid)
+		if !p.mode.ns || len(kids) != 1 {
+			return !p.mode.ns && len(kids) > 0
+		}
+		return len(childrenOf(kids[0])) > 0
+	})
+}
+
 // wait waits at most timeout for tinit (and unshare) to exit.
 func (p *coreProc) wait(t *testing.T, timeout time.Duration) result {
 	t.Helper()

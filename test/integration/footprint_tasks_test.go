@@ -105,7 +105,7 @@ func TestFootprintTasksWhileForwarding(t *testing.T) {
 		p := startCore(t, m, func(c *exec.Cmd) { c.Stdin = in },
 			"--", "sh", "-c", `head -c 20000000 /dev/zero & head -c 20000000 /dev/zero >&2 & wait; touch "$0"; read x; exit 0`, ready)
 		in.Close()
-		waitFor(t, 10*time.Second, "tinit to start", func() bool { return len(childrenOf(p.cmd.Process.Pid)) > 0 })
+		p.waitChildStarted(t)
 		s := sampleTasks(p.tinitPID(t))
 		waitFor(t, 30*time.Second, "the child to write 40 MB", func() bool { return fileExists(ready) })
 		most, later := s.end()
@@ -138,7 +138,7 @@ func TestFootprintTasksSlowReader(t *testing.T) {
 				}
 				p := startCore(t, m, func(c *exec.Cmd) { c.Stdout = w }, args...)
 				w.Close()
-				waitFor(t, 10*time.Second, "tinit to start", func() bool { return len(childrenOf(p.cmd.Process.Pid)) > 0 })
+				p.waitChildStarted(t)
 				s := sampleTasks(p.tinitPID(t))
 				waitFor(t, 10*time.Second, "the child to wait on a full pipe, with bytes in tinit's stdout", func() bool {
 					n, err := unix.IoctlGetInt(int(r.Fd()), unix.TIOCINQ)
@@ -179,7 +179,7 @@ func TestFootprintTasksEndingHolders(t *testing.T) {
 		mark := newMark(t)
 		p := startCore(t, m, nil, "--grace", "300ms", "--kill-after", "2s", "--",
 			"bash", "-c", `for i in $(seq 300); do (trap "" TERM; exec -a "$0" sleep 60) & done; echo main`, mark)
-		waitFor(t, 10*time.Second, "tinit to start", func() bool { return len(childrenOf(p.cmd.Process.Pid)) > 0 })
+		p.waitChildStarted(t)
 		s := sampleTasks(p.tinitPID(t))
 		r := p.wait(t, 15*time.Second)
 		most, later := s.end()
