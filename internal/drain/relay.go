@@ -91,13 +91,13 @@ func (r *relay) run() {
 		if live == 0 {
 			return
 		}
+		// A busy relay looks at what is ready now and then, so that a
+		// parked stream, or Finish, is not starved by a busy one.
+		if progress && time.Since(looked) < lookEvery {
+			continue
+		}
 		timeout := r.interest(want)
 		if progress {
-			// Look at what is ready now and then, so that a parked
-			// stream, or Finish, is not starved by a busy one.
-			if time.Since(looked) < lookEvery {
-				continue
-			}
 			timeout = 0
 		}
 		r.unpark(r.sleep(timeout))
