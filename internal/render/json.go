@@ -5,10 +5,11 @@ import "reflect"
 // MarshalLine encodes v, one of the wire structs, as one line of JSON and a
 // newline, byte for byte as Go 1.26's encoding/json.Marshal would (the wire
 // tests hold it to that; newer ones write an invalid byte's U+FFFD as the
-// character, not its escape, which reads back the same). tinit writes it itself because encoding/json is about
-// 74 KB of the binary, which s390x and mips64el do not have to spare. An
-// error means a wire struct holds what this encoder does not write, and
-// the line then says so rather than going missing.
+// character, not its escape, which reads back the same). tinit writes it
+// itself because encoding/json is about 74 KB of the binary, which s390x
+// and mips64el do not have to spare. An error means a wire struct holds
+// what this encoder does not write, and the line then says so rather than
+// going missing.
 func MarshalLine(v any) []byte {
 	b, err := appendValue(nil, reflect.ValueOf(v))
 	if err != nil {

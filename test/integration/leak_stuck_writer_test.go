@@ -11,17 +11,17 @@ import (
 )
 
 // slowWriter reads tinit's stderr at most 32 KiB (what exec.Cmd's copy
-// hands it at once) every slowPace, 16 MB/s at most: slower than a writer that
-// never stops, so the pipe is never empty, and slow enough that a tinit
-// that never exits fills the test's memory slowly. It notes when it took
-// each piece: a loaded machine slows the reader, and the test must tell
-// the reader's time from tinit's.
+// hands it at once) every slowPace, 16 MB/s at most: slower than a writer
+// that never stops, so the pipe is never empty, and slow enough that a
+// tinit that never exits fills the test's memory slowly. It notes when it
+// took each read: a loaded machine slows the reader, and the test must
+// tell the reader's time from tinit's.
 type slowWriter struct {
-	w      io.Writer
-	pieces []piece
+	w     io.Writer
+	reads []pacedRead
 }
 
-type piece struct {
+type pacedRead struct {
 	at time.Time
 	n  int
 }
@@ -30,23 +30,23 @@ const slowPace = 2 * time.Millisecond
 
 func (s *slowWriter) Write(b []byte) (int, error) {
 	time.Sleep(slowPace)
-	s.pieces = append(s.pieces, piece{time.Now(), len(b)})
+	s.reads = append(s.reads, pacedRead{time.Now(), len(b)})
 	return s.w.Write(b)
 }
 
 // lastTook is how long the reader took for the last n bytes it read, from
-// the piece before them to the last; or for all it read, if that is less.
+// the read before them to the last; or for all it read, if that is less.
 func (s *slowWriter) lastTook(n int) time.Duration {
-	if len(s.pieces) == 0 {
+	if len(s.reads) == 0 {
 		return 0
 	}
-	last, got := s.pieces[len(s.pieces)-1].at, 0
-	for i := len(s.pieces) - 1; i > 0; i-- {
-		if got += s.pieces[i].n; got >= n {
-			return last.Sub(s.pieces[i-1].at)
+	last, got := s.reads[len(s.reads)-1].at, 0
+	for i := len(s.reads) - 1; i > 0; i-- {
+		if got += s.reads[i].n; got >= n {
+			return last.Sub(s.reads[i-1].at)
 		}
 	}
-	return last.Sub(s.pieces[0].at)
+	return last.Sub(s.reads[0].at)
 }
 
 // TestLeakStuckWriterNeverStops: tinit runs unprivileged and the test
@@ -94,9 +94,10 @@ func TestLeakStuckWriterNeverStops(t *testing.T) {
 	// (1 MiB in 70 to 500 ms, beside 4 busy loops, with the output pipe
 	// never empty).
 	const exitRounds, held = 500 * time.Millisecond, 2 << 20
-	if d, bound := rep.afterMain()-giveUp, exitRounds+reader.lastTook(held); d > bound {
+	took := reader.lastTook(held)
+	if d, bound := rep.afterMain()-giveUp, exitRounds+took; d > bound {
 		t.Errorf("tinit ran %v after giving up on the leak, want at most %v: %v for the reader's last 2 MiB, and %v",
-			d, bound, reader.lastTook(held), exitRounds)
+			d, bound, took, exitRounds)
 	}
 	// tinit's own lines may cut into the leak's: its stderr is no pipe
 	// shared with its stdout, so nothing goes by whole lines there.
